@@ -1,0 +1,274 @@
+"""Event recorders that keep the hash chain and identifier index atomically.
+
+Both subclass eventsourcing's own recorders (faster than the SQLAlchemy
+extension, see README) and add, in the same transaction as the events:
+
+* ``ledger_chain``: one link per event (student, sequence, recorded time,
+  commitment, link), and
+* ``ledger_identifiers``: keyed digests of UPN/ULN -> student, unique, so a
+  second registration of the same pupil fails atomically with the events.
+
+The previous link is read by primary key; it was committed before the
+aggregate was loaded, and the unique (stream, version) key settles races.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg.sql import SQL, Identifier
+
+from .. import chain
+from .mapper import ChainedStoredEvent
+
+CHAIN_TABLE = "ledger_chain"
+IDENTIFIERS_TABLE = "ledger_identifiers"
+
+
+class _Cursor(Protocol):
+    def execute(self, query: Any, params: Any = ...) -> Any: ...
+    def fetchall(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One stored event beside its chain row (either side may be missing)."""
+
+    student_id: str
+    sequence: int
+    topic: str | None
+    state: bytes | None
+    recorded_at: str | None
+    commitment: bytes | None
+    link: bytes | None
+
+    @classmethod
+    def of(cls, student_id: str, sequence: int, topic: str | None, state: Any,
+           recorded_at: str | None, commitment: Any, link: Any) -> AuditRow:
+        return cls(
+            student_id,
+            int(sequence),
+            topic,
+            None if state is None else bytes(state),
+            recorded_at,
+            None if commitment is None else bytes(commitment),
+            None if link is None else bytes(link),
+        )
+
+
+class _ChainWriter:
+    """SQL-dialect-neutral chain and index maintenance."""
+
+    placeholder = "?"
+
+    def _sql(self, text: str) -> Any:
+        return text.replace("%s", self.placeholder)
+
+    def _db_id(self, originator_id: UUID | str) -> Any:
+        return originator_id
+
+    def _write_chain(self, cursor: _Cursor, stored_events: Sequence[StoredEvent]) -> None:
+        heads: dict[Any, bytes] = {}
+        rows = []
+        for event in stored_events:
+            if not isinstance(event, ChainedStoredEvent):
+                msg = "events must be mapped by LedgerMapper before they are recorded"
+                raise TypeError(msg)
+            key = self._db_id(event.originator_id)
+            previous = heads.get(key)
+            if previous is None:
+                previous = self._previous_link(cursor, key, event.originator_version)
+            link = chain.link(
+                previous,
+                student_id=str(event.originator_id),
+                sequence=event.originator_version,
+                topic=event.topic,
+                recorded_at=event.recorded_at,
+                commitment_digest=event.commitment,
+                stored_state=event.state,
+            )
+            heads[key] = link
+            rows.append((key, event.originator_version, event.recorded_at, event.commitment, link))
+        cursor.executemany(
+            self._sql(
+                f"INSERT INTO {CHAIN_TABLE} (originator_id, originator_version, recorded_at, "
+                "commitment, link) VALUES (%s, %s, %s, %s, %s)"
+            ),
+            rows,
+        )
+        claims = [
+            (kind, digest, self._db_id(e.originator_id))
+            for e in stored_events
+            if isinstance(e, ChainedStoredEvent)
+            for kind, digest in e.claims
+        ]
+        if claims:
+            cursor.executemany(
+                self._sql(
+                    f"INSERT INTO {IDENTIFIERS_TABLE} (kind, digest, originator_id) "
+                    "VALUES (%s, %s, %s)"
+                ),
+                claims,
+            )
+        for e in stored_events:
+            if isinstance(e, ChainedStoredEvent) and e.releases_claims:
+                cursor.execute(
+                    self._sql(f"DELETE FROM {IDENTIFIERS_TABLE} WHERE originator_id = %s"),
+                    (self._db_id(e.originator_id),),
+                )
+
+    def _previous_link(self, cursor: _Cursor, key: Any, version: int) -> bytes:
+        if version == 1:
+            return chain.GENESIS
+        cursor.execute(
+            self._sql(
+                f"SELECT link FROM {CHAIN_TABLE} "
+                "WHERE originator_id = %s AND originator_version = %s"
+            ),
+            (key, version - 1),
+        )
+        found = cursor.fetchall()
+        if not found:
+            msg = f"chain link {version - 1} missing for stream being appended"
+            raise IntegrityError(msg)
+        return bytes(found[0][0])
+
+    # -- reads used by verification and lookups ---------------------------
+    def _audit_sql(self, events_table: str) -> str:
+        # Every stored event beside its chain row; a row missing on either side
+        # (a deleted event, a deleted link) shows as NULLs.
+        return (
+            "SELECT COALESCE(e.originator_id, c.originator_id), "
+            "COALESCE(e.originator_version, c.originator_version), "
+            "e.topic, e.state, c.recorded_at, c.commitment, c.link "
+            f"FROM {events_table} e FULL OUTER JOIN {CHAIN_TABLE} c "
+            "ON e.originator_id = c.originator_id "
+            "AND e.originator_version = c.originator_version "
+            "ORDER BY 1, 2"
+        )
+
+    def _lookup_sql(self) -> str:
+        return self._sql(
+            f"SELECT originator_id FROM {IDENTIFIERS_TABLE} WHERE kind = %s AND digest = %s"
+        )
+
+
+class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
+    datastore: SQLiteDatastore
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, recorded_at TEXT NOT NULL, "
+            "commitment BLOB NOT NULL, link BLOB NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {IDENTIFIERS_TABLE} (kind TEXT NOT NULL, "
+            "digest BLOB NOT NULL, originator_id TEXT NOT NULL, "
+            "PRIMARY KEY (kind, digest)) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {IDENTIFIERS_TABLE}_student "
+            f"ON {IDENTIFIERS_TABLE} (originator_id)",
+        ]
+
+    def _db_id(self, originator_id: UUID | str) -> Any:
+        return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Write the events first: that takes SQLite's write lock before any read,
+        # so a concurrent writer waits instead of failing on a stale snapshot.
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        self._write_chain(c, stored_events)
+        return ids
+
+    def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
+        with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.execute(self._audit_sql(self.events_table_name))
+            while rows := cursor.fetchmany(batch):
+                for row in rows:
+                    yield AuditRow.of(str(UUID(row[0])), *tuple(row)[1:])
+
+    def lookup_identifier(self, kind: str, digest: bytes) -> UUID | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._lookup_sql(), (kind, digest))
+            rows = c.fetchall()
+        return UUID(rows[0][0]) if rows else None
+
+    def execute_raw(self, statement: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run one statement in its own transaction (maintenance and tests)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(statement, tuple(params))
+            return list(c.fetchall())
+
+
+class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
+    datastore: PostgresDatastore
+    placeholder = "%s"
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(datastore.schema)
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} (originator_id uuid NOT NULL, "
+                    "originator_version bigint NOT NULL, recorded_at text NOT NULL, "
+                    "commitment bytea NOT NULL, link bytea NOT NULL, "
+                    "PRIMARY KEY (originator_id, originator_version))"
+                ).format(schema=schema, table=Identifier(CHAIN_TABLE)),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} (kind text NOT NULL, "
+                    "digest bytea NOT NULL, originator_id uuid NOT NULL, "
+                    "PRIMARY KEY (kind, digest))"
+                ).format(schema=schema, table=Identifier(IDENTIFIERS_TABLE)),
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (originator_id)"
+                ).format(
+                    index=Identifier(IDENTIFIERS_TABLE + "_student"),
+                    schema=schema,
+                    table=Identifier(IDENTIFIERS_TABLE),
+                ),
+            ]
+        )
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # Lock, notify and insert the events first (so the unique key settles
+        # races under the table lock), then the chain rows on a second cursor:
+        # the first cursor's RETURNING rows are read afterwards by the library.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        with curs.connection.cursor() as chain_cursor:
+            self._write_chain(chain_cursor, stored_events)
+
+    def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
+        table = f"{self.datastore.schema}.{self.events_table_name}"
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.cursor(name="ledger_audit") as curs:
+                curs.itersize = batch
+                curs.execute(self._audit_sql(table))
+                for row in curs:
+                    values = list(row.values())
+                    yield AuditRow.of(str(values[0]), *values[1:])
+
+    def lookup_identifier(self, kind: str, digest: bytes) -> UUID | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._lookup_sql(), (kind, digest))
+            rows = curs.fetchall()
+        return UUID(str(rows[0]["originator_id"])) if rows else None
+
+    def execute_raw(self, statement: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, tuple(params))
+            try:
+                return list(curs.fetchall())
+            except Exception:  # noqa: BLE001 - statements without a result set
+                return []
