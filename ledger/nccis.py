@@ -14,8 +14,14 @@ from importlib import resources
 from typing import Literal
 
 ActivityGroup = Literal[
-    "below_leaving_age", "education", "apprenticeship", "employment", "training",
-    "neet", "other", "unknown",
+    "below_leaving_age",
+    "education",
+    "apprenticeship",
+    "employment",
+    "training",
+    "neet",
+    "other",
+    "unknown",
 ]
 CURRENT_VERSION = "nccis-2024"
 

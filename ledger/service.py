@@ -95,23 +95,38 @@ class _Prepared:
 
 
 class LedgerService:
-    def __init__(self, app: LedgerApplication, clock: Clock | None = None,
-                 after_append: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        app: LedgerApplication,
+        clock: Clock | None = None,
+        after_append: Callable[[], None] | None = None,
+    ) -> None:
         self.app = app
         self.clock: Clock = clock or SystemClock()
         self._after_append = after_append
 
     # -- writes -------------------------------------------------------------
-    def register_student(self, payload: Mapping[str, Any] | Payload, *,
-                         idempotency_key: str | None = None,
-                         actor: Actor = access.SYSTEM) -> Appended:
+    def register_student(
+        self,
+        payload: Mapping[str, Any] | Payload,
+        *,
+        idempotency_key: str | None = None,
+        actor: Actor = access.SYSTEM,
+    ) -> Appended:
         command = Command("registration", payload, idempotency_key=idempotency_key)
         return self.execute([command], actor=actor)[0]
 
-    def record(self, student_id: UUID, kind: str, payload: Mapping[str, Any] | Payload, *,
-               idempotency_key: str | None = None, expected_version: int | None = None,
-               actor: Actor = access.SYSTEM,
-               provenance: dict[str, Any] | None = None) -> Appended:
+    def record(
+        self,
+        student_id: UUID,
+        kind: str,
+        payload: Mapping[str, Any] | Payload,
+        *,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        actor: Actor = access.SYSTEM,
+        provenance: dict[str, Any] | None = None,
+    ) -> Appended:
         """Append one entry of ``kind`` (see ``ledger.events.ENTRY_KINDS``)."""
         if kind not in ENTRY_KINDS:
             raise ValidationFailed(
@@ -121,28 +136,43 @@ class LedgerService:
         command = Command(kind, payload, student_id, idempotency_key, expected_version, provenance)
         return self.execute([command], actor=actor)[0]
 
-    def correct(self, student_id: UUID, amends_sequence: int, changes: Mapping[str, Any],
-                reason: str, **options: Any) -> Appended:
-        payload = {"occurred_on": self._today().isoformat(), "amends_sequence": amends_sequence,
-                   "changes": dict(changes), "reason": reason}
+    def correct(
+        self,
+        student_id: UUID,
+        amends_sequence: int,
+        changes: Mapping[str, Any],
+        reason: str,
+        **options: Any,
+    ) -> Appended:
+        payload = {
+            "occurred_on": self._today().isoformat(),
+            "amends_sequence": amends_sequence,
+            "changes": dict(changes),
+            "reason": reason,
+        }
         return self.record(student_id, "correction", payload, **options)
 
-    def retract(self, student_id: UUID, amends_sequence: int, reason: str,
-                **options: Any) -> Appended:
-        payload = {"occurred_on": self._today().isoformat(), "amends_sequence": amends_sequence,
-                   "reason": reason}
+    def retract(
+        self, student_id: UUID, amends_sequence: int, reason: str, **options: Any
+    ) -> Appended:
+        payload = {
+            "occurred_on": self._today().isoformat(),
+            "amends_sequence": amends_sequence,
+            "reason": reason,
+        }
         return self.record(student_id, "retraction", payload, **options)
 
-    def execute(self, commands: Sequence[Command], *,
-                actor: Actor = access.SYSTEM) -> list[Appended]:
+    def execute(
+        self, commands: Sequence[Command], *, actor: Actor = access.SYSTEM
+    ) -> list[Appended]:
         """Apply commands to their streams and save them in one transaction.
 
         Nothing is written unless every command is valid and allowed.
         """
         prepared = [self._prepare(c) for c in commands]
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             students: dict[UUID, StudentRecord] = {}
-            results = [self._apply(p, students, actor) for p in prepared]
+            results = [self._apply(p, students, actor, retrying=attempt > 0) for p in prepared]
             changed = [s for s in students.values() if s.pending_events]
             if not changed:
                 return results
@@ -157,8 +187,14 @@ class LedgerService:
             return results
         raise VersionConflict("the record kept changing while saving; try again")
 
-    def _apply(self, prepared: _Prepared, students: dict[UUID, StudentRecord],
-               actor: Actor) -> Appended:
+    def _apply(
+        self,
+        prepared: _Prepared,
+        students: dict[UUID, StudentRecord],
+        actor: Actor,
+        *,
+        retrying: bool,
+    ) -> Appended:
         command = prepared.command
         key = command.idempotency_key
         now = self.clock.now()
@@ -167,19 +203,34 @@ class LedgerService:
             student_id = command.student_id or (
                 uuid.uuid5(REGISTRATION_NAMESPACE, key) if key else uuid.uuid4()
             )
-            existing = students.get(student_id) or self._load(student_id)
+            # A fresh random id cannot exist yet; a derived or given one may.
+            may_exist = key is not None or command.student_id is not None or retrying
+            existing = students.get(student_id) or (self._load(student_id) if may_exist else None)
             if existing is not None:
-                earlier = existing.earlier_result(key, "registration", prepared.occurred_on,
-                                                  prepared.data) if key else None
+                earlier = (
+                    existing.earlier_result(
+                        key, "registration", prepared.occurred_on, prepared.data
+                    )
+                    if key
+                    else None
+                )
                 if earlier is None:
                     raise DuplicateStudent("a student stream with this id already exists")
                 access.check_read(actor, existing)
                 return Appended(student_id, earlier, "registration", True)
-            self._check_identifiers_free(prepared.data)
+            if retrying:
+                # The unique identifier index refused the first attempt, or a race
+                # did: now say which, without revealing the identifier.
+                self._check_identifiers_free(prepared.data)
             student = StudentRecord.register(
-                student_id=student_id, occurred_on=prepared.occurred_on, data=prepared.data,
-                idempotency_key=key, actor=actor.id, institution_id=actor.institution_id,
-                recorded_at=now, provenance=command.provenance,
+                student_id=student_id,
+                occurred_on=prepared.occurred_on,
+                data=prepared.data,
+                idempotency_key=key,
+                actor=actor.id,
+                institution_id=actor.institution_id,
+                recorded_at=now,
+                provenance=command.provenance,
             )
             students[student_id] = student
             return Appended(student_id, 1, "registration", False)
@@ -189,8 +240,7 @@ class LedgerService:
         students[command.student_id] = student
         access.check_append(actor, student, command.kind)
         if key is not None:
-            earlier = student.earlier_result(key, command.kind, prepared.occurred_on,
-                                             prepared.data)
+            earlier = student.earlier_result(key, command.kind, prepared.occurred_on, prepared.data)
             if earlier is not None:
                 return Appended(student.id, earlier, command.kind, True)
         if command.expected_version is not None and command.expected_version != student.version:
@@ -200,9 +250,14 @@ class LedgerService:
         if command.kind == "correction":
             self._check_correction(student, prepared.data)
         sequence = student.append(
-            command.kind, occurred_on=prepared.occurred_on, data=prepared.data,
-            idempotency_key=key, actor=actor.id, institution_id=actor.institution_id,
-            recorded_at=now, provenance=command.provenance,
+            command.kind,
+            occurred_on=prepared.occurred_on,
+            data=prepared.data,
+            idempotency_key=key,
+            actor=actor.id,
+            institution_id=actor.institution_id,
+            recorded_at=now,
+            provenance=command.provenance,
         )
         return Appended(student.id, sequence, command.kind, False)
 
@@ -213,8 +268,12 @@ class LedgerService:
         model = EVENT_CLASSES[command.kind].PAYLOAD
         payload = command.payload
         try:
-            validated = payload if isinstance(payload, model) else model.model_validate(
-                payload.model_dump() if isinstance(payload, Payload) else payload
+            validated = (
+                payload
+                if isinstance(payload, model)
+                else model.model_validate(
+                    payload.model_dump() if isinstance(payload, Payload) else payload
+                )
             )
         except ValidationError as exc:
             raise _validation_failed(exc) from None
@@ -264,21 +323,26 @@ class LedgerService:
         access.check_read(actor, student)
         return student.version
 
-    def find_student(self, *, upn: str | None = None, uln: str | None = None,
-                     actor: Actor = access.SYSTEM) -> UUID:
+    def find_student(
+        self, *, upn: str | None = None, uln: str | None = None, actor: Actor = access.SYSTEM
+    ) -> UUID:
         if (upn is None) == (uln is None):
-            raise ValidationFailed("give exactly one of upn or uln",
-                                   (FieldProblem("upn", "give exactly one of upn or uln"),))
-        kind, value = ("upn", normalise_upn(upn)) if upn is not None else (
-            "uln", normalise_uln(uln or ""))
+            raise ValidationFailed(
+                "give exactly one of upn or uln",
+                (FieldProblem("upn", "give exactly one of upn or uln"),),
+            )
+        kind, value = (
+            ("upn", normalise_upn(upn)) if upn is not None else ("uln", normalise_uln(uln or ""))
+        )
         student_id = self.app.lookup(kind, value)
         if student_id is None:
             raise StudentNotFound(f"no student with this {kind.upper()}")
         access.check_read(actor, self._require(student_id))
         return student_id
 
-    def verify(self, *, full: bool = True,
-               progress: Callable[[int], None] | None = None) -> ChainReport:
+    def verify(
+        self, *, full: bool = True, progress: Callable[[int], None] | None = None
+    ) -> ChainReport:
         """Recompute every stream's chain; ``full`` also checks commitments."""
         reader = self.app.read_stored_document if full else None
         return verify_rows(self.app.iter_audit_rows(), reader, progress)
@@ -309,9 +373,15 @@ class LedgerService:
     @staticmethod
     def _entry(event: Any) -> Entry:
         return Entry(
-            student_id=event.originator_id, sequence=event.originator_version, kind=event.KIND,
-            topic=event.TOPIC, occurred_on=event.occurred_on, recorded_at=event.timestamp,
-            data=event.data, actor=event.actor, institution_id=event.institution_id,
+            student_id=event.originator_id,
+            sequence=event.originator_version,
+            kind=event.KIND,
+            topic=event.TOPIC,
+            occurred_on=event.occurred_on,
+            recorded_at=event.timestamp,
+            data=event.data,
+            actor=event.actor,
+            institution_id=event.institution_id,
             provenance=event.provenance,
         )
 
@@ -334,8 +404,11 @@ def _check_idempotency_key(key: str) -> None:
 def _validation_failed(exc: ValidationError, prefix: str = "") -> ValidationFailed:
     problems = []
     for error in exc.errors(include_input=False, include_url=False):
-        location = prefix + ".".join(str(part) for part in error["loc"]) if error["loc"] else (
-            prefix.rstrip(".") or "body")
+        location = (
+            prefix + ".".join(str(part) for part in error["loc"])
+            if error["loc"]
+            else (prefix.rstrip(".") or "body")
+        )
         reason = str(error["msg"]).removeprefix("Value error, ")
         problems.append(FieldProblem(location, reason))
     detail = "; ".join(f"{p.field}: {p.reason}" for p in problems)
@@ -347,7 +420,12 @@ def stored_event(student_id: UUID, sequence: int, topic: str, state: bytes) -> S
 
 
 __all__ = [
-    "Appended", "Command", "Entry", "History", "InvalidIdentifier", "LedgerService",
+    "Appended",
+    "Command",
+    "Entry",
+    "History",
+    "InvalidIdentifier",
+    "LedgerService",
     "parse_student_id",
 ]
 

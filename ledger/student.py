@@ -33,7 +33,7 @@ class StudentRecord(Aggregate):
     class Created(Event, Aggregate.Created):
         TOPIC = "careers-ledger/StudentRecord.Created"
 
-    class Snapshot(Aggregate.Snapshot):
+    class Snapshot(Aggregate.Snapshot):  # type: ignore[misc,valid-type]
         TOPIC = "careers-ledger/StudentRecord.Snapshot/v1"
 
     def __init__(
@@ -46,7 +46,7 @@ class StudentRecord(Aggregate):
         provenance: dict[str, Any] | None,
     ) -> None:
         self.kinds: dict[str, str] = {"1": StudentRegistered.KIND}
-        self.idempotency: dict[str, list[Any]] = {}
+        self.idempotency: dict[str, tuple[int, str]] = {}
         self.retracted: list[int] = []
         self.institutions: list[str] = [institution_id] if institution_id else []
         self.current_institution: str | None = None
@@ -54,7 +54,17 @@ class StudentRecord(Aggregate):
         self.erased = False
         if idempotency_key is not None:
             digest = payload_digest(StudentRegistered.KIND, occurred_on, data)
-            self.idempotency[idempotency_key] = [1, digest]
+            self.idempotency[idempotency_key] = (1, digest)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StudentRecord:
+        # The repository hands out copies of cached records; every container of
+        # state holds immutable values, so copying the containers is enough.
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        for name, value in self.__dict__.items():
+            if isinstance(value, dict | list):
+                clone.__dict__[name] = type(value)(value)
+        return clone
 
     # -- commands ---------------------------------------------------------
     @classmethod
@@ -112,8 +122,9 @@ class StudentRecord(Aggregate):
         )
         return self.version
 
-    def earlier_result(self, idempotency_key: str, kind: str, occurred_on: date,
-                       data: dict[str, Any]) -> int | None:
+    def earlier_result(
+        self, idempotency_key: str, kind: str, occurred_on: date, data: dict[str, Any]
+    ) -> int | None:
         """Sequence already recorded under this key, or None when the key is new.
 
         The same key with different content is refused: a client must never
@@ -166,4 +177,4 @@ class StudentRecord(Aggregate):
             self.institutions.append(event.institution_id)
         if event.idempotency_key is not None:
             digest = payload_digest(event.KIND, event.occurred_on, event.data)
-            self.idempotency[event.idempotency_key] = [event.originator_version, digest]
+            self.idempotency[event.idempotency_key] = (event.originator_version, digest)

@@ -26,8 +26,9 @@ class LedgerApplication(Application[UUID]):
     name = "CareersLedger"
     is_snapshotting_enabled = False
 
-    def __init__(self, database_url: str, index_key: bytes,
-                 extra_env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, index_key: bytes, extra_env: Mapping[str, str] | None = None
+    ) -> None:
         self._index_key = index_key
         env = {
             **environment_for(database_url),
@@ -59,8 +60,9 @@ class LedgerApplication(Application[UUID]):
         digest = identifier_digest(self._index_key, kind, value)
         return self.ledger_recorder.lookup_identifier(kind, digest)
 
-    def iter_notifications(self, start: int = 0, page: int = 1000,
-                           stop: int | None = None) -> Iterator[Notification]:
+    def iter_notifications(
+        self, start: int = 0, page: int = 1000, stop: int | None = None
+    ) -> Iterator[Notification]:
         """Every stored event in log order, read in pages."""
         position = start
         while True:

@@ -33,6 +33,7 @@ IDENTIFIERS_TABLE = "ledger_identifiers"
 
 class _Cursor(Protocol):
     def execute(self, query: Any, params: Any = ...) -> Any: ...
+    def executemany(self, query: Any, params_seq: Any) -> Any: ...
     def fetchall(self) -> Any: ...
 
 
@@ -49,8 +50,16 @@ class AuditRow:
     link: bytes | None
 
     @classmethod
-    def of(cls, student_id: str, sequence: int, topic: str | None, state: Any,
-           recorded_at: str | None, commitment: Any, link: Any) -> AuditRow:
+    def of(
+        cls,
+        student_id: str,
+        sequence: int,
+        topic: str | None,
+        state: Any,
+        recorded_at: str | None,
+        commitment: Any,
+        link: Any,
+    ) -> AuditRow:
         return cls(
             student_id,
             int(sequence),
@@ -66,8 +75,10 @@ class _ChainWriter:
     """SQL-dialect-neutral chain and index maintenance."""
 
     placeholder = "?"
+    chain_table = CHAIN_TABLE
+    identifiers_table = IDENTIFIERS_TABLE
 
-    def _sql(self, text: str) -> Any:
+    def _sql(self, text: str) -> str:
         return text.replace("%s", self.placeholder)
 
     def _db_id(self, originator_id: UUID | str) -> Any:
@@ -97,7 +108,7 @@ class _ChainWriter:
             rows.append((key, event.originator_version, event.recorded_at, event.commitment, link))
         cursor.executemany(
             self._sql(
-                f"INSERT INTO {CHAIN_TABLE} (originator_id, originator_version, recorded_at, "
+                f"INSERT INTO {self.chain_table} (originator_id, originator_version, recorded_at, "
                 "commitment, link) VALUES (%s, %s, %s, %s, %s)"
             ),
             rows,
@@ -111,7 +122,7 @@ class _ChainWriter:
         if claims:
             cursor.executemany(
                 self._sql(
-                    f"INSERT INTO {IDENTIFIERS_TABLE} (kind, digest, originator_id) "
+                    f"INSERT INTO {self.identifiers_table} (kind, digest, originator_id) "
                     "VALUES (%s, %s, %s)"
                 ),
                 claims,
@@ -119,7 +130,7 @@ class _ChainWriter:
         for e in stored_events:
             if isinstance(e, ChainedStoredEvent) and e.releases_claims:
                 cursor.execute(
-                    self._sql(f"DELETE FROM {IDENTIFIERS_TABLE} WHERE originator_id = %s"),
+                    self._sql(f"DELETE FROM {self.identifiers_table} WHERE originator_id = %s"),
                     (self._db_id(e.originator_id),),
                 )
 
@@ -128,7 +139,7 @@ class _ChainWriter:
             return chain.GENESIS
         cursor.execute(
             self._sql(
-                f"SELECT link FROM {CHAIN_TABLE} "
+                f"SELECT link FROM {self.chain_table} "
                 "WHERE originator_id = %s AND originator_version = %s"
             ),
             (key, version - 1),
@@ -137,17 +148,17 @@ class _ChainWriter:
         if not found:
             msg = f"chain link {version - 1} missing for stream being appended"
             raise IntegrityError(msg)
-        return bytes(found[0][0])
+        return bytes(found[0]["link"])
 
     # -- reads used by verification and lookups ---------------------------
     def _audit_sql(self, events_table: str) -> str:
         # Every stored event beside its chain row; a row missing on either side
         # (a deleted event, a deleted link) shows as NULLs.
         return (
-            "SELECT COALESCE(e.originator_id, c.originator_id), "
-            "COALESCE(e.originator_version, c.originator_version), "
+            "SELECT COALESCE(e.originator_id, c.originator_id) AS student, "
+            "COALESCE(e.originator_version, c.originator_version) AS seq, "
             "e.topic, e.state, c.recorded_at, c.commitment, c.link "
-            f"FROM {events_table} e FULL OUTER JOIN {CHAIN_TABLE} c "
+            f"FROM {events_table} e FULL OUTER JOIN {self.chain_table} c "
             "ON e.originator_id = c.originator_id "
             "AND e.originator_version = c.originator_version "
             "ORDER BY 1, 2"
@@ -155,7 +166,7 @@ class _ChainWriter:
 
     def _lookup_sql(self) -> str:
         return self._sql(
-            f"SELECT originator_id FROM {IDENTIFIERS_TABLE} WHERE kind = %s AND digest = %s"
+            f"SELECT originator_id FROM {self.identifiers_table} WHERE kind = %s AND digest = %s"
         )
 
 
@@ -216,6 +227,9 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         schema = Identifier(datastore.schema)
+        quoted = '"' + datastore.schema.replace('"', '""') + '"'
+        self.chain_table = f"{quoted}.{CHAIN_TABLE}"
+        self.identifiers_table = f"{quoted}.{IDENTIFIERS_TABLE}"
         self.sql_create_statements.extend(
             [
                 SQL(
@@ -250,14 +264,18 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
             self._write_chain(chain_cursor, stored_events)
 
     def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
-        table = f"{self.datastore.schema}.{self.events_table_name}"
-        with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor(name="ledger_audit") as curs:
-                curs.itersize = batch
-                curs.execute(self._audit_sql(table))
-                for row in curs:
-                    values = list(row.values())
-                    yield AuditRow.of(str(values[0]), *values[1:])
+        quoted = '"' + self.datastore.schema.replace('"', '""') + '"'
+        table = f"{quoted}.{self.events_table_name}"
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(name="ledger_audit") as curs,
+        ):
+            curs.itersize = batch
+            curs.execute(self._audit_sql(table))
+            for row in curs:
+                values = list(row.values())
+                yield AuditRow.of(str(values[0]), *values[1:])
 
     def lookup_identifier(self, kind: str, digest: bytes) -> UUID | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -270,5 +288,5 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
             curs.execute(statement, tuple(params))
             try:
                 return list(curs.fetchall())
-            except Exception:  # noqa: BLE001 - statements without a result set
+            except Exception:
                 return []

@@ -1,0 +1,27 @@
+"""The ``careers-ledger`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import typer
+
+from api.commands import verify
+
+app = typer.Typer(
+    name="careers-ledger",
+    help="Careers Ledger: an event-sourced, verifiable record of careers education.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Careers Ledger: an event-sourced, verifiable record of careers education."""
+
+
+for module in (verify,):
+    module.register(app)
+
+
+def main() -> None:
+    app()
