@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
+
+from api.access_log import SqlAccessLog
+from api.auth.tokens import TokenStore
+from api.database import create_tables, engine_for
 from ledger.clock import Clock, SystemClock
 from ledger.service import LedgerService
 from ledger.settings import Settings, load_keys
@@ -19,12 +24,15 @@ class Ledger:
     app: LedgerApplication
     service: LedgerService
     clock: Clock
+    engine: Engine  # the edge's own tables: users, tokens, access log
+    tokens: TokenStore
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         for close in reversed(self.closers):
             close()
         self.app.close()
+        self.engine.dispose()
 
 
 def build(settings: Settings | None = None, clock: Clock | None = None) -> Ledger:
@@ -32,5 +40,14 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Ledge
     clock = clock or SystemClock()
     keys = load_keys(settings)
     app = LedgerApplication(settings.database_url, index_key=keys["index_key"])
-    service = LedgerService(app, clock)
-    return Ledger(settings=settings, app=app, service=service, clock=clock)
+    engine = engine_for(settings.database_url)
+    create_tables(engine)
+    service = LedgerService(app, clock, access_log=SqlAccessLog(engine))
+    return Ledger(
+        settings=settings,
+        app=app,
+        service=service,
+        clock=clock,
+        engine=engine,
+        tokens=TokenStore(engine),
+    )

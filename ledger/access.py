@@ -17,6 +17,13 @@ from .vocabulary import Role
 
 STAFF_WRITERS = frozenset({Role.ADVISER, Role.CAREERS_LEADER, Role.SYSTEM})
 DPO_KINDS = frozenset({"legal_hold_placed", "legal_hold_lifted", "erasure"})
+REPORT_READERS = frozenset({Role.ADVISER, Role.CAREERS_LEADER, Role.AUDITOR, Role.SYSTEM})
+VERIFIERS = frozenset(
+    {Role.AUDITOR, Role.CAREERS_LEADER, Role.DATA_PROTECTION_OFFICER, Role.SYSTEM}
+)
+ACCESS_LOG_READERS = frozenset(
+    {Role.STUDENT, Role.AUDITOR, Role.DATA_PROTECTION_OFFICER, Role.SYSTEM}
+)
 
 
 @dataclass(frozen=True)
@@ -57,10 +64,14 @@ def check_append(actor: Actor, student: StudentRecord, kind: str) -> None:
         if actor.role is not Role.DATA_PROTECTION_OFFICER:
             raise Forbidden("only a data protection officer may place holds or erase")
         return
+    student_authored = EVENT_CLASSES[kind].STUDENT_AUTHORED
     if actor.role is Role.STUDENT:
-        if not EVENT_CLASSES[kind].STUDENT_AUTHORED:
+        if not student_authored:
             raise Forbidden("students may add only their own reflections and part-time work")
         return
+    if student_authored:
+        # Marked as the student's own words: staff writing one would forge authorship.
+        raise Forbidden("only the student can add their own reflections and part-time work")
     if actor.role not in STAFF_WRITERS:
         raise Forbidden(f"the {actor.role.value} role cannot write to records")
 
@@ -70,3 +81,37 @@ def check_register(actor: Actor) -> None:
         raise Forbidden(f"the {actor.role.value} role cannot register students")
     if actor.role is not Role.SYSTEM and actor.institution_id is None:
         raise Forbidden("registering a student needs an institution scope")
+
+
+def check_read_access_log(actor: Actor, student: StudentRecord) -> None:
+    """The student, auditors and the DPO may see who read a record; advisers may not."""
+    check_read(actor, student)
+    if actor.role not in ACCESS_LOG_READERS:
+        raise Forbidden(f"the {actor.role.value} role cannot read access logs")
+
+
+def check_report(actor: Actor, institution_id: str | None) -> str | None:
+    """Cohort reports: staff who report, for their own institution.
+
+    Returns the institution the report covers (the actor's, when none is named;
+    None only for the system actor's whole-ledger view).
+    """
+    if actor.role not in REPORT_READERS:
+        raise Forbidden(f"the {actor.role.value} role cannot read cohort reports")
+    if actor.role is Role.SYSTEM:
+        return institution_id
+    if institution_id is not None and institution_id != actor.institution_id:
+        raise Forbidden("cohort reports cover your own institution only")
+    return actor.institution_id
+
+
+def check_verify(actor: Actor) -> None:
+    """Replaying and verifying the chain is inspection evidence: auditors, leaders, DPOs."""
+    if actor.role not in VERIFIERS:
+        raise Forbidden(f"the {actor.role.value} role cannot verify the ledger")
+
+
+def check_operations(actor: Actor) -> None:
+    """Operational views (projection status): any staff role, not students."""
+    if actor.role is Role.STUDENT:
+        raise Forbidden("students cannot read operational status")

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from . import access
 from .access import Actor
+from .access_log import AccessEntry, AccessLog, AccessPage, AccessPurpose, InMemoryAccessLog
 from .clock import Clock, SystemClock
 from .errors import (
     DuplicateStudent,
@@ -100,10 +101,12 @@ class LedgerService:
         app: LedgerApplication,
         clock: Clock | None = None,
         after_append: Callable[[], None] | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         self.app = app
         self.clock: Clock = clock or SystemClock()
         self._after_append = after_append
+        self.access_log: AccessLog = access_log or InMemoryAccessLog()
 
     # -- writes -------------------------------------------------------------
     def register_student(
@@ -312,9 +315,14 @@ class LedgerService:
                 raise DuplicateStudent(f"a student with this {kind.upper()} is already registered")
 
     # -- reads --------------------------------------------------------------
-    def history(self, student_id: UUID, *, actor: Actor = access.SYSTEM) -> History:
-        student = self._require(student_id)
-        access.check_read(actor, student)
+    def history(
+        self,
+        student_id: UUID,
+        *,
+        actor: Actor = access.SYSTEM,
+        purpose: AccessPurpose = AccessPurpose.RECORD,
+    ) -> History:
+        self.authorise_read(student_id, actor=actor, purpose=purpose)
         entries = [self._entry(e) for e in self.app.events.get(student_id)]
         return History(student_id, entries[-1].sequence if entries else 0, entries)
 
@@ -337,8 +345,34 @@ class LedgerService:
         student_id = self.app.lookup(kind, value)
         if student_id is None:
             raise StudentNotFound(f"no student with this {kind.upper()}")
-        access.check_read(actor, self._require(student_id))
+        self.authorise_read(student_id, actor=actor, purpose=AccessPurpose.FIND)
         return student_id
+
+    def authorise_read(self, student_id: UUID, *, actor: Actor, purpose: AccessPurpose) -> None:
+        """Allow a read of the student's personal data and log it (ids only) first.
+
+        Every entry point that shows a student's data, from the ledger or from a
+        projection, comes through here: out of scope is 404, and nothing is shown
+        that the access log does not record.
+        """
+        access.check_read(actor, self._require(student_id))
+        self.access_log.append(
+            AccessEntry(
+                student_id=student_id,
+                actor_id=actor.id,
+                role=actor.role.value,
+                institution_id=actor.institution_id,
+                purpose=purpose,
+                accessed_at=self.clock.now(),
+            )
+        )
+
+    def access_log_of(
+        self, student_id: UUID, *, actor: Actor = access.SYSTEM, limit: int = 100, offset: int = 0
+    ) -> AccessPage:
+        """Who read this student's record, when and why (the student's export includes it)."""
+        access.check_read_access_log(actor, self._require(student_id))
+        return self.access_log.for_student(student_id, limit=limit, offset=offset)
 
     def verify(
         self, *, full: bool = True, progress: Callable[[int], None] | None = None
