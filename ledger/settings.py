@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = Field(
         default=None, description="Hex master key wrapping per-student keys (production)"
     )
+    signing_key: SecretStr | None = Field(
+        default=None, description="Hex Ed25519 seed that signs log checkpoints (production)"
+    )
+    log_origin: str | None = Field(
+        default=None,
+        description="Checkpoint origin, a schema-less URL naming this log (required in production)",
+    )
     project_in_process: bool = Field(
         default=True, description="Bring projections up to date after each append"
     )
@@ -71,6 +78,7 @@ def load_keys(settings: Settings) -> dict[str, bytes]:
     keys = {
         "index_key": _hex_key("CAREERS_LEDGER_INDEX_KEY", settings.index_key),
         "master_key": _hex_key("CAREERS_LEDGER_MASTER_KEY", settings.master_key),
+        "signing_key": _hex_key("CAREERS_LEDGER_SIGNING_KEY", settings.signing_key),
     }
     missing = [name for name, value in keys.items() if value is None]
     if not missing:
@@ -82,11 +90,27 @@ def load_keys(settings: Settings) -> dict[str, bytes]:
     return {name: value if value is not None else stored[name] for name, value in keys.items()}
 
 
+KEY_FILE_KEYS = ("index_key", "master_key", "signing_key")
+
+
 def _read_or_create_key_file(path: Path) -> dict[str, bytes]:
     if path.exists():
         raw = orjson.loads(path.read_bytes())
-        return {name: bytes.fromhex(value) for name, value in raw.items()}
-    created = {"index_key": secrets.token_bytes(32), "master_key": secrets.token_bytes(32)}
+        stored = {name: bytes.fromhex(value) for name, value in raw.items()}
+        missing = [name for name in KEY_FILE_KEYS if name not in stored]
+        if not missing:
+            return stored
+        # A key file from an older version gains the keys added since, and keeps its own.
+        stored.update({name: secrets.token_bytes(32) for name in missing})
+        replacement = path.with_name(path.name + ".new")
+        fd = os.open(replacement, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps({k: v.hex() for k, v in stored.items()}))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(replacement, path)
+        return stored
+    created = {name: secrets.token_bytes(32) for name in KEY_FILE_KEYS}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
