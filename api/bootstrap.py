@@ -11,6 +11,7 @@ from api.access_log import SqlAccessLog
 from api.auth.tokens import TokenStore
 from api.database import create_tables, engine_for
 from ledger.clock import Clock, SystemClock
+from ledger.evidence.service import EvidenceService, signer_for
 from ledger.service import LedgerService
 from ledger.settings import Settings, load_keys
 from ledger.storage.application import LedgerApplication
@@ -26,6 +27,7 @@ class Ledger:
     clock: Clock
     engine: Engine  # the edge's own tables: users, tokens, access log
     tokens: TokenStore
+    evidence: EvidenceService  # the global Merkle log, signed checkpoints and proofs
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -50,4 +52,5 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Ledge
         clock=clock,
         engine=engine,
         tokens=TokenStore(engine),
+        evidence=EvidenceService(app, signer_for(settings, keys), clock),
     )

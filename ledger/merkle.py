@@ -69,9 +69,7 @@ class Frontier:
     def nodes_for(size: int) -> list[Node]:
         """The perfect subtrees that make up the frontier of a tree of ``size`` leaves."""
         return [
-            (level, (size >> level) - 1)
-            for level in range(size.bit_length())
-            if size >> level & 1
+            (level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1
         ]
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
