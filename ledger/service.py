@@ -306,6 +306,13 @@ class LedgerService:
             validated = model.model_validate(merged).model_dump(mode="json")
         except ValidationError as exc:
             raise _validation_failed(exc, prefix="changes.") from None
+        moved_to = date.fromisoformat(validated["occurred_on"])
+        if "occurred_on" in changes and moved_to > self._today():
+            # The same rule as a new entry: a correction must not date a fact in the future.
+            raise ValidationFailed(
+                "changes.occurred_on: must not be in the future",
+                (FieldProblem("changes.occurred_on", "must not be in the future"),),
+            )
         data["changes"] = {name: validated[name] for name in changes}
 
     def _check_identifiers_free(self, data: dict[str, Any]) -> None:
