@@ -382,11 +382,24 @@ class LedgerService:
         return self.access_log.for_student(student_id, limit=limit, offset=offset)
 
     def verify(
-        self, *, full: bool = True, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        full: bool = True,
+        progress: Callable[[int], None] | None = None,
+        actor: Actor = access.SYSTEM,
     ) -> ChainReport:
         """Recompute every stream's chain; ``full`` also checks commitments."""
+        access.check_verify(actor)
         reader = self.app.read_stored_document if full else None
         return verify_rows(self.app.iter_audit_rows(), reader, progress)
+
+    def report_scope(self, institution_id: str | None, *, actor: Actor) -> str | None:
+        """The institution a cohort report covers for this actor (Forbidden otherwise)."""
+        return access.check_report(actor, institution_id)
+
+    def authorise_operations(self, *, actor: Actor) -> None:
+        """Operational views such as projection status: staff only."""
+        access.check_operations(actor)
 
     def event_count(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)

@@ -1,0 +1,91 @@
+"""The HTTP API: ``create_app(settings)`` builds everything; importing builds nothing.
+
+``uvicorn --factory api.app:create_app`` (or ``careers-ledger serve``) calls it
+once per worker process.  Endpoints are plain ``def``: the ledger library is
+synchronous, so FastAPI runs them on its thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from ledger.clock import Clock
+from ledger.settings import Settings
+
+from . import problems
+from .auth import Authenticator
+from .bootstrap import Ledger, build
+from .idempotency import InFlightKeys
+from .routes import audit, entries, health, students
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+An event-sourced, tamper-evident record of each student's careers education.
+
+Every path except `/api/v1/health` needs `Authorization: Bearer <token>`.
+Errors are RFC 9457 `application/problem+json`, naming fields and rules but never
+the values sent. Appends need an `Idempotency-Key`; `If-Match` with a record's
+ETag makes an append conditional (409 when the record moved on).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    ledger: Ledger | None = None,
+    authenticator: Authenticator | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the API around a ledger (built here from ``settings`` unless one is given).
+
+    A ledger built here is closed when the app shuts down; a given one belongs to
+    the caller.  ``authenticator`` defaults to the ledger's bearer-token store.
+    """
+    owned = ledger is None
+    built = ledger if ledger is not None else build(settings or Settings(), clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            built.close()
+
+    app = FastAPI(
+        title="Careers Ledger API",
+        version=version("careers-ledger"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.ledger = built
+    app.state.authenticator = authenticator if authenticator is not None else built.tokens
+    app.state.in_flight = InFlightKeys()
+    problems.install(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (health, students, entries, audit):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = problems.Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.update(problem_schema.pop("$defs", {}))
+        components["Problem"] = problem_schema
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,109 @@
+"""Request dependencies, each one ``Annotated`` alias the routes declare."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ledger.access import Actor
+from ledger.errors import FieldProblem, ValidationFailed
+from ledger.service import LedgerService
+
+from .auth import Authenticator
+from .bootstrap import Ledger
+from .idempotency import InFlightKeys
+from .problems import Unauthenticated
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `careers-ledger users create` (or, later, an OIDC access token)",
+)
+STRONG_ETAG = re.compile(r'^"(\d{1,12})"$')
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+def get_service(request: Request) -> LedgerService:
+    return get_ledger(request).service
+
+
+def get_in_flight(request: Request) -> InFlightKeys:
+    keys: InFlightKeys = request.app.state.in_flight
+    return keys
+
+
+def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    if credentials is None:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    authenticator: Authenticator = request.app.state.authenticator
+    actor = authenticator.actor_for(credentials.credentials)
+    if actor is None:
+        raise Unauthenticated("the bearer token is not valid or has been revoked")
+    return actor
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The record\'s ETag (e.g. `"7"`): append only if it is still at that '
+            "version, else 409. `*` or no header appends whatever the version.",
+            max_length=100,
+        ),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = STRONG_ETAG.match(if_match.strip())
+    if match is None:
+        raise ValidationFailed(
+            'If-Match: must be one strong ETag such as "7", or *',
+            (FieldProblem("If-Match", 'must be one strong ETag such as "7", or *'),),
+        )
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page(
+    limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+ServiceDep = Annotated[LedgerService, Depends(get_service)]
+InFlightDep = Annotated[InFlightKeys, Depends(get_in_flight)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+PageDep = Annotated[Page, Depends(page)]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x20-\x7e]+$",
+        description="A fresh UUID per logical append; a retry with the same key and body returns "
+        "the first result and writes nothing",
+        examples=["4f6e9a52-0d1c-4b8e-9a35-2f1d7c9be001"],
+    ),
+]
+StudentId = Annotated[UUID, Path(description="The student's ledger id")]

@@ -1,0 +1,56 @@
+"""What every append route shares: the in-flight guard and the response headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Response
+
+from ledger.service import Appended
+
+from ..idempotency import InFlightKeys
+from ..schemas import AppendedPublic
+
+PREFIX = "/api/v1"
+
+HEADERS: dict[str, Any] = {
+    "ETag": {
+        "description": "The record's version right after this entry",
+        "schema": {"type": "string"},
+        "required": True,
+    },
+    "Location": {
+        "description": "The student's record",
+        "schema": {"type": "string"},
+        "required": True,
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this answers a repeat of an earlier request's key",
+        "schema": {"type": "string", "enum": ["true"]},
+        "required": False,
+    },
+}
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Recorded (or the original result of this Idempotency-Key)",
+        "headers": HEADERS,
+    }
+}
+
+
+def appended(
+    response: Response,
+    in_flight: InFlightKeys,
+    scope: str,
+    key: str,
+    append: Callable[[], Appended],
+) -> AppendedPublic:
+    """Run one append under its Idempotency-Key; replays answer exactly like the original."""
+    with in_flight.claim(scope, key):
+        result = append()
+    response.headers["ETag"] = f'"{result.sequence}"'
+    response.headers["Location"] = f"{PREFIX}/students/{result.student_id}/record"
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return AppendedPublic.of(result)
