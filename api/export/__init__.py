@@ -1,0 +1,28 @@
+"""Renderers of a student's export, one module per format, chosen by name.
+
+Each renderer writes a :class:`ledger.export.RecordExport` to a binary stream
+as it reads it, so a long record is never held in memory whole.  A new format
+(CSV, PDF) is a module with a ``Renderer`` and one line in :data:`RENDERERS`.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Protocol
+
+from ledger.export import RecordExport
+
+from . import json_bundle
+
+
+class Renderer(Protocol):
+    media_type: str
+    suffix: str
+
+    def render(self, export: RecordExport, out: BinaryIO) -> None:
+        """Write the whole export to ``out``."""
+        ...
+
+
+RENDERERS: dict[str, Renderer] = {
+    "json": json_bundle.JsonBundleRenderer(),
+}
