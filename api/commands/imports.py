@@ -1,0 +1,96 @@
+"""``careers-ledger import-csv``: bring a school MIS export into the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from api.imports.mis import MisImport, import_secret
+from api.imports.report import ImportReport, rejected_csv
+from ledger.access import Actor
+from ledger.mis import FILE_KINDS
+from ledger.settings import load_keys
+from ledger.vocabulary import Role
+
+from .common import console, err_console, opened_ledger, progress_bar
+
+SHOWN_ERRORS = 50
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import-csv")
+    def import_csv(
+        kind: str = typer.Argument(..., help="students, enrolments, activities or destinations"),
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+        dry_run: bool = typer.Option(False, help="Check every row and write nothing"),
+        all_or_nothing: bool = typer.Option(False, help="Import nothing if any row fails"),
+        rejected: Path | None = typer.Option(
+            None, help="Where to write rejected rows (default: FILE.rejected.csv on a real run)"
+        ),
+        institution: str | None = typer.Option(
+            None, help="URN/UKPRN for rows without one (enrolments, year groups)"
+        ),
+        encoding: str | None = typer.Option(
+            None, help="Read a non-UTF-8 file as this encoding (cp1252 or latin-1)"
+        ),
+        database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
+    ) -> None:
+        """Import a MIS CSV export; report every rejected row by number, column and reason."""
+        if kind not in FILE_KINDS:
+            err_console.print(f"[red]error:[/red] KIND must be one of {', '.join(FILE_KINDS)}")
+            raise typer.Exit(2)
+        data = file.read_bytes()
+        actor = Actor("mis-import", Role.SYSTEM, institution_id=institution)
+        with opened_ledger(database_url) as ledger:
+            importer = MisImport(
+                ledger.service, import_secret(load_keys(ledger.settings)["index_key"])
+            )
+            with progress_bar() as bar:
+                task = bar.add_task("checking rows" if dry_run else "importing rows", total=None)
+                report = importer.run(
+                    kind,
+                    data,
+                    actor=actor,
+                    dry_run=dry_run,
+                    all_or_nothing=all_or_nothing,
+                    encoding=encoding,
+                    institution_id=institution,
+                    progress=lambda n: bar.advance(task, n),
+                    on_start=lambda total: bar.update(task, total=total),
+                )
+        _print(report)
+        target = rejected or (None if dry_run else file.with_suffix(".rejected.csv"))
+        if report.rejected and target is not None:
+            target.write_bytes(rejected_csv(report))
+            console.print(f"rejected rows written to {target}")
+        if not report.ok:
+            raise typer.Exit(1)
+
+
+def _print(report: ImportReport) -> None:
+    for warning in report.warnings:
+        console.print(f"[yellow]note:[/yellow] {warning}")
+    if report.encoding not in {"utf-8", "utf-8-sig"}:
+        console.print(f"[yellow]note:[/yellow] read as {report.encoding}")
+    if report.rejected:
+        table = Table("row", "column", "reason", title="Rejected rows")
+        rows = sorted(report.rejected, key=lambda r: r.number)
+        for row in rows[:SHOWN_ERRORS]:
+            for problem in row.problems:
+                table.add_row(str(row.number), problem.field, problem.reason)
+        console.print(table)
+        if len(rows) > SHOWN_ERRORS:
+            console.print(f"... and {len(rows) - SHOWN_ERRORS} more rejected rows")
+    verb = "would import" if report.dry_run else "imported"
+    console.print(
+        f"{report.rows} rows: {report.valid if report.dry_run else report.imported} {verb}, "
+        + ("" if report.dry_run else f"{report.unchanged} already in the ledger, ")
+        + f"{len(report.rejected)} rejected"
+        + ("" if report.dry_run else f"; {report.events_written} entries written")
+    )
+    if report.refused:
+        console.print(f"[red]{report.refused}[/red]")
+    elif report.dry_run:
+        console.print("dry run: nothing was written")

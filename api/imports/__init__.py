@@ -1,0 +1,1 @@
+"""Imports that entrypoints share (CLI and HTTP): MIS CSV files and transition bundles."""
