@@ -17,11 +17,11 @@ from fastapi import APIRouter, FastAPI
 from ledger.clock import Clock
 from ledger.settings import Settings
 
-from . import problems
+from . import pages, problems
 from .auth import Authenticator
 from .bootstrap import Ledger, build
 from .idempotency import InFlightKeys
-from .routes import audit, entries, health, students
+from .routes import audit, entries, evidence, health, students
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -71,9 +71,10 @@ def create_app(
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, students, entries, audit):
+    for module in (health, students, entries, audit, evidence):
         api.include_router(module.router)
     app.include_router(api)
+    pages.install(app)  # the web pages: sign-in at /, static files at /static
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

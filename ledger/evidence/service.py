@@ -143,6 +143,12 @@ class EvidenceService:
         latest = self.log.checkpoints(limit=1)
         return self._open(latest[0]) if latest else None
 
+    def require_latest(self) -> Checkpoint:
+        latest = self.latest_checkpoint()
+        if latest is None:
+            raise ProofNotAvailable("no checkpoint has been signed yet")
+        return latest
+
     def checkpoint_of_size(self, size: int) -> Checkpoint:
         found = self.log.checkpoints(at_most=size, limit=1)
         if not found or found[0].size != size:
@@ -177,7 +183,7 @@ class EvidenceService:
     ) -> InclusionProof:
         """Proof that the student's event is in the tree of ``tree_size`` (default: latest)."""
         self.log.extend()
-        size = tree_size if tree_size is not None else self._latest_size()
+        size = (self.checkpoint_of_size(tree_size) if tree_size else self.require_latest()).size
         index = self.log.position_of(student_id, sequence)
         if index is None or index >= size:
             raise ProofNotAvailable(
@@ -196,12 +202,6 @@ class EvidenceService:
         if new_size > self.log.extend():
             raise ProofNotAvailable(f"the log has not reached size {new_size}")
         return self.log.consistency_proof(old_size, new_size)
-
-    def _latest_size(self) -> int:
-        latest = self.latest_checkpoint()
-        if latest is None:
-            raise ProofNotAvailable("no checkpoint has been signed yet")
-        return latest.size
 
     # -- the full audit ---------------------------------------------------------
     def verify_log(
