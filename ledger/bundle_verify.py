@@ -26,6 +26,7 @@ from .bundle import (
     entry_document,
     unb64,
 )
+from .bundle_consistency import check_history, check_trusted, consistency_items
 from .events import EVENT_CLASSES
 from .evidence.leaf import event_leaf
 from .evidence.notes import Checkpoint, NoteError, NoteVerifier
@@ -94,11 +95,11 @@ def verify_bundle(
     access = _access_digest(bundle.get("access_log"), report)
     if statement is not None:
         _compare_statement(statement, student_id, checkpoint, report, head, access)
-    items = _consistency_items(bundle.get("consistency"), report)
+    items = consistency_items(bundle.get("consistency"), report.fail)
     if checkpoint is not None:
-        _verify_history(items, checkpoint, verifier, report)
+        check_history(items, checkpoint, verifier, report.fail)
         if trusted_checkpoint is not None:
-            _verify_trusted(items, checkpoint, trusted_checkpoint, verifier, report)
+            check_trusted(items, checkpoint, trusted_checkpoint, verifier, report.fail)
     return report
 
 
@@ -241,85 +242,3 @@ def _compare_statement(
         statement.access_entries != access.count or statement.access_digest != access.digest()
     ):
         report.fail("the access log differs from the one the export statement signs")
-
-
-Proofs = list[tuple[int, str | None, list[bytes]]]
-
-
-def _verify_history(
-    items: Proofs, checkpoint: Checkpoint, verifier: NoteVerifier, report: BundleReport
-) -> None:
-    """The exporter's own earlier checkpoints must be prefixes of this one."""
-    for size, note, proof in items:
-        if note is None:
-            continue
-        try:
-            earlier = Checkpoint.open(note, verifier, verifier.name)
-        except NoteError as exc:
-            report.fail(f"earlier checkpoint {size} is refused: {exc}")
-            continue
-        if earlier.size != size or not merkle.verify_consistency(
-            earlier.size, checkpoint.size, earlier.root, checkpoint.root, proof
-        ):
-            report.fail(
-                f"the log at size {checkpoint.size} does not extend the exporter's own "
-                f"checkpoint {size}: it forked"
-            )
-
-
-def _verify_trusted(
-    items: Proofs,
-    checkpoint: Checkpoint,
-    trusted_note: str,
-    verifier: NoteVerifier,
-    report: BundleReport,
-) -> None:
-    try:
-        trusted = Checkpoint.open(trusted_note, verifier, verifier.name)
-    except NoteError as exc:
-        report.fail(f"the trusted checkpoint is refused: {exc}")
-        return
-    if trusted.size > checkpoint.size:
-        report.fail(
-            f"the bundle's checkpoint ({checkpoint.size}) is older than the trusted one "
-            f"({trusted.size}): the log was rolled back, or export again"
-        )
-        return
-    if trusted.size == checkpoint.size:
-        if trusted.root != checkpoint.root:
-            report.fail(f"the log forked: two different trees of size {trusted.size} were signed")
-        return
-    for size, _, proof in items:
-        if size == trusted.size:
-            if not merkle.verify_consistency(
-                trusted.size, checkpoint.size, trusted.root, checkpoint.root, proof
-            ):
-                report.fail(
-                    f"the bundle's checkpoint {checkpoint.size} does not extend the trusted "
-                    f"checkpoint {trusted.size}: the log forked or was rewritten"
-                )
-            return
-    report.fail(
-        f"the bundle carries no consistency proof from the trusted size {trusted.size}; "
-        f"export again with --consistency-from {trusted.size}"
-    )
-
-
-def _consistency_items(items: Any, report: BundleReport) -> Proofs:
-    found: Proofs = []
-    if not isinstance(items, list):
-        report.fail("the bundle's consistency section is not a list")
-        return found
-    for item in items:
-        try:
-            size = item["tree_size"]
-            note = item.get("checkpoint")
-            proof = [unb64(h, "consistency.proof") for h in item["proof"]]
-        except (BundleFormatError, KeyError, TypeError, AttributeError) as exc:
-            report.fail(f"a consistency proof is malformed: {exc}")
-            continue
-        if not isinstance(size, int) or not (note is None or isinstance(note, str)):
-            report.fail("a consistency proof is malformed: tree_size or checkpoint")
-            continue
-        found.append((size, note, proof))
-    return found
