@@ -11,7 +11,7 @@ from typing import BinaryIO, Protocol
 
 from ledger.export import RecordExport
 
-from . import json_bundle
+from . import csv, json_bundle
 
 
 class Renderer(Protocol):
@@ -25,4 +25,5 @@ class Renderer(Protocol):
 
 RENDERERS: dict[str, Renderer] = {
     "json": json_bundle.JsonBundleRenderer(),
+    "csv": csv.CsvRenderer(),
 }
