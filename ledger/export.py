@@ -221,6 +221,8 @@ def _consistency(
     seen = {checkpoint.size}
     earlier = evidence.checkpoints(at_most=checkpoint.size - 1, limit=limit) if limit else []
     for old in earlier:
+        if old.size == 0:
+            continue  # every tree extends the empty one: nothing to prove
         seen.add(old.size)
         proof = evidence.consistency_proof(old.size, checkpoint.size)
         items.append(ConsistencyItem(old.size, old.note, proof))

@@ -334,3 +334,14 @@ def test_an_unknown_format_is_refused_naming_the_option(ledger: Ledger, amara: U
     )
     assert result.exit_code == 2
     assert "--format" in result.output
+
+
+def test_a_checkpoint_of_the_empty_log_is_not_carried_as_a_consistency_proof(
+    ledger: Ledger,
+) -> None:
+    assert ledger.evidence.checkpoint().size == 0
+    amara = careers_record(ledger)
+    bundle = orjson.loads(exported(ledger, amara))
+    jsonschema.Draft202012Validator(SCHEMA).validate(bundle)
+    assert bundle["consistency"] == []
+    assert verified(bundle, ledger) == []
