@@ -9,6 +9,8 @@ expected version, applies its command again on top of the winner's event.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +43,9 @@ from .student import StudentRecord
 from .verification import ChainReport, verify_rows
 
 REGISTRATION_NAMESPACE = UUID("6f1c2a8e-2b7d-4c55-9a57-5d1c7c0e9b11")
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 30
+RETRY_PAUSE = 0.002  # seconds, doubled after each lost race up to RETRY_PAUSE_MAX, jittered
+RETRY_PAUSE_MAX = 0.05
 IDEMPOTENCY_KEY_MAX = 200
 
 
@@ -182,7 +186,10 @@ class LedgerService:
             try:
                 self.app.save(*changed)
             except IntegrityError:
-                continue  # a concurrent writer won: reload and decide again
+                # A concurrent writer won: reload and decide again, after a random pause
+                # so that racing writers spread out instead of colliding every time.
+                time.sleep(random.uniform(0, min(RETRY_PAUSE_MAX, RETRY_PAUSE * 2**attempt)))
+                continue
             except OperationalError as exc:
                 raise StorageUnavailable("the ledger store did not accept the write") from exc
             if self._after_append is not None:

@@ -260,8 +260,16 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
         # races under the table lock), then the chain rows on a second cursor:
         # the first cursor's RETURNING rows are read afterwards by the library.
         super()._insert_stored_events(curs, stored_events, **kwargs)
-        with curs.connection.cursor() as chain_cursor:
-            self._write_chain(chain_cursor, stored_events)
+        # Never prepare these: queued behind an insert that fails (a lost race), a
+        # statement's PREPARE is skipped by the server but remembered by psycopg, and
+        # the connection's next write fails ("prepared statement _pg3_N does not exist").
+        connection = curs.connection
+        threshold, connection.prepare_threshold = connection.prepare_threshold, None
+        try:
+            with connection.cursor() as chain_cursor:
+                self._write_chain(chain_cursor, stored_events)
+        finally:
+            connection.prepare_threshold = threshold
 
     def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
         quoted = '"' + self.datastore.schema.replace('"', '""') + '"'
