@@ -1,0 +1,30 @@
+"""Server-rendered pages for advisers, students, careers leaders and auditors.
+
+Jinja2 templates (``api/templates``), a little JavaScript and CSS
+(``api/static``), inline SVG charts drawn on the server: nothing comes from
+a CDN.  Pages call the same :class:`~ledger.service.LedgerService` and
+``projections.queries`` as the HTTP API; who may see or do what is decided
+there.  ``install(app)`` mounts them on the API's app (``create_app``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ledger.settings import session_key
+
+from .routes import router
+from .session import SessionCodec
+from .web import STATIC, build_templates
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages, their static files and their session codec on ``app``."""
+    settings = app.state.ledger.settings
+    app.state.page_sessions = SessionCodec(
+        session_key(settings), secure=settings.mode == "production"
+    )
+    app.state.page_templates = build_templates()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(router)

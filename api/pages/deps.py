@@ -1,0 +1,46 @@
+"""What page routes depend on: the signed-in actor, a CSRF-checked form, the ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from ledger.access import Actor
+
+from ..auth import Authenticator
+from .session import CSRF_FIELD
+from .web import CsrfRefused, SignInRequired, codec_of
+
+MAX_FORM_FILES = 1
+MAX_FORM_FIELDS = 200
+
+
+def page_actor(request: Request) -> Actor:
+    """The person behind the session cookie, resolved afresh (revocation is immediate)."""
+    session = codec_of(request).read(request)
+    if session.token is None:
+        raise SignInRequired
+    authenticator: Authenticator = request.app.state.authenticator
+    actor = authenticator.actor_for(session.token)
+    if actor is None:
+        raise SignInRequired
+    request.state.actor = actor
+    return actor
+
+
+async def posted_form(request: Request) -> FormData:
+    """The submitted form, refused unless it carries this session's CSRF token."""
+    form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    sent = form.get(CSRF_FIELD)
+    session = codec_of(request).read(request)
+    if not isinstance(sent, str) or not session.csrf_matches(sent):
+        raise CsrfRefused(
+            "the form's security token did not match your session; reload the page and try again"
+        )
+    return form
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -1,0 +1,332 @@
+"""Entry forms built from the payload models, so a page validates what the ledger does.
+
+Each field's HTML constraints (required, lengths, ranges, steps, choices)
+come from the entry kind's pydantic model (``ledger.payloads``); only the
+words (labels, hints, choice names) are written here.  :func:`read_payload`
+turns a submitted form back into the payload the service validates again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from ledger.errors import FieldProblem
+from ledger.events import EVENT_CLASSES
+from ledger.nccis import CURRENT_VERSION, activity_codes
+
+from .labels import kind_label
+
+HIDDEN = frozenset({"nccis_version"})
+LONG_TEXT = 1000  # longer limits get a text area
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    widget: str  # text, textarea, date, number, checkbox, select, lines, checkboxes, yesno
+    required: bool = False
+    hint: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    kind: str
+    title: str
+    intro: str
+    fields: tuple[FormField, ...]
+
+    def field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
+
+
+WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "_common": {
+        "occurred_on": ("Date", "The day it happened (not in the future)."),
+        "employer_name": ("Employer", ""),
+        "provider_name": ("Provider", ""),
+        "adviser_name": ("Adviser's name", ""),
+        "end_on": ("Last day", ""),
+        "reason": ("Reason", ""),
+        "institution_id": ("Institution URN or UKPRN", "6-digit URN or 8-digit UKPRN."),
+        "year_group": ("Year group", "7 to 14."),
+        "academic_year": ("Academic year (start year)", "2025 means 2025/26."),
+        "nccis_code": ("Activity (NCCIS code)", ""),
+        "provider_or_employer": ("Provider or employer", ""),
+    },
+    "guidance_interview": {
+        "occurred_on": ("Date of the interview", "Not in the future."),
+        "adviser_qualification_level": (
+            "Adviser's qualification level",
+            "Level 6 or above meets Benchmark 8 (2014).",
+        ),
+        "format": ("Format", ""),
+        "duration_minutes": ("Length in minutes", "5 to 480."),
+        "topics": ("Topics discussed", "One a line."),
+        "advice_given": ("Advice given", "What the adviser advised (Benchmark 3)."),
+        "agreed_actions": ("Agreed actions", "One a line: what the student agreed to do."),
+        "intended_destination": ("Intended destination discussed", ""),
+        "follow_up_on": ("Follow-up date", "Optional; not before the interview."),
+    },
+    "guidance_interview_not_taken": {
+        "occurred_on": ("Date offered", ""),
+        "outcome": ("What happened", ""),
+    },
+    "employer_encounter": {
+        "sector": ("Sector", ""),
+        "activity": ("Activity", ""),
+        "shared_purpose": ("Shared purpose agreed with the employer", ""),
+        "learning_outcomes_defined": ("Learning outcomes defined", ""),
+        "two_way_interaction": ("Two-way interaction with the employer", ""),
+        "reflection_recorded": ("Student reflection recorded", ""),
+        "curriculum_area": ("Curriculum area", "If delivered through a subject."),
+        "learning_outcome_tags": ("CDI learning areas", ""),
+        "duration_minutes": ("Length in minutes", "Optional."),
+    },
+    "workplace_experience": {
+        "occurred_on": ("First day", ""),
+        "kind": ("Kind of experience", ""),
+        "days": ("Days", "In half days, at most the days from first to last."),
+        "hours": ("Hours", "Optional."),
+        "part_time_job": ("This is a part-time job", "Part-time jobs do not count for BM6."),
+        "reflection_recorded": ("Student reflection recorded", ""),
+    },
+    "provider_encounter": {
+        "provider_type": ("Kind of provider", ""),
+        "mode": ("How", ""),
+        "met_staff": ("Met staff", ""),
+        "met_students": ("Met students", ""),
+        "higher_education_visit": ("A higher-education visit", ""),
+        "provider_access": (
+            "Counts under the Provider Access Legislation",
+            "A technical-education or apprenticeship provider encounter.",
+        ),
+        "attended": ("The student attended", ""),
+    },
+    "labour_market_information": {
+        "activity": ("What the student used", "e.g. an LMI for All session."),
+        "source": ("Source", "Optional."),
+    },
+    "curriculum_learning": {
+        "subject": ("Subject", ""),
+        "stem": ("A STEM subject", ""),
+        "description": ("What was learned", "Optional."),
+    },
+    "higher_education_intent": {"considering": ("Considering higher education", "")},
+    "enrolment": {"institution_kind": ("Kind of institution", "")},
+    "leaving": {"reason": ("Reason", "Optional.")},
+    "reflection": {
+        "occurred_on": ("Date", "When you wrote this."),
+        "about_sequence": ("What it is about", "Optional: an encounter, placement or interview."),
+        "text": ("Your reflection", "What you did, what you learned, what you will do next."),
+    },
+    "part_time_work": {
+        "occurred_on": ("Start date", ""),
+        "role": ("Your role", "e.g. barista."),
+        "hours_per_week": ("Hours a week", "Up to 60."),
+        "end_on": ("End date", "Leave empty if you still work there."),
+    },
+    "intended_destination": {"notes": ("Notes", "Optional.")},
+    "september_guarantee": {
+        "occurred_on": ("Date of the offer", ""),
+        "programme": ("Programme", ""),
+        "accepted": ("Accepted", ""),
+    },
+    "destination": {
+        "occurred_on": ("Date the information was obtained", ""),
+        "start_on": ("Start date", ""),
+        "end_on": ("End date", "Optional."),
+        "source": ("Source", ""),
+    },
+}
+INTROS = {
+    "guidance_interview": "A guidance interview or personal guidance meeting (Benchmarks 3 and 8).",
+    "guidance_interview_not_taken": "An interview offered but declined or not attended.",
+    "employer_encounter": "An encounter with an employer (Benchmark 5).",
+    "workplace_experience": "A visit, shadowing, placement or other experience of a workplace.",
+    "provider_encounter": "An encounter with a college, university or training provider.",
+    "labour_market_information": "Use of careers or labour-market information (Benchmark 2).",
+    "curriculum_learning": "Careers learning linked to a curriculum subject (Benchmark 4).",
+    "reflection": "Your own words about an encounter, placement or interview. You can reuse "
+    "them in CVs and applications.",
+    "part_time_work": "A part-time job of your own.",
+}
+
+
+def _choice_label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def _nccis_options() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (code, f"{code} \u2013 {entry.label}")
+        for code, entry in sorted(activity_codes(CURRENT_VERSION).items())
+    )
+
+
+def _unwrap(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The property's own schema (refs resolved, ``null`` alternatives removed)."""
+    prop = dict(schema)
+    nullable = False
+    if "anyOf" in prop:
+        options = [o for o in prop["anyOf"] if o.get("type") != "null"]
+        nullable = len(options) < len(prop["anyOf"])
+        numeric = [o for o in options if o.get("type") in {"number", "integer"}]
+        prop = {**(numeric or options)[0], **{k: v for k, v in prop.items() if k != "anyOf"}}
+    if "$ref" in prop:
+        prop = {**defs[prop["$ref"].rsplit("/", 1)[-1]], **prop}
+    if prop.get("type") == "array" and "$ref" in prop.get("items", {}):
+        prop["items"] = defs[prop["items"]["$ref"].rsplit("/", 1)[-1]]
+    return prop, nullable
+
+
+def _field(kind: str, name: str, prop: dict[str, Any], required: bool) -> FormField:
+    label, hint = WORDS.get(kind, {}).get(name) or WORDS["_common"].get(
+        name, (name.replace("_", " ").capitalize(), "")
+    )
+    attrs: dict[str, str] = {}
+    kind_of = prop.get("type")
+    if name == "nccis_code":
+        return FormField(name, label, "select", required, hint, _nccis_options())
+    if "enum" in prop:
+        options = tuple((v, _choice_label(v)) for v in prop["enum"])
+        return FormField(name, label, "select", required, hint, options)
+    if kind_of == "boolean":
+        widget = "yesno" if "default" in prop and prop["default"] is None else "checkbox"
+        return FormField(name, label, widget, False, hint)
+    if kind_of == "array":
+        items = prop.get("items", {})
+        if "enum" in items:
+            options = tuple((v, _choice_label(v)) for v in items["enum"])
+            return FormField(name, label, "checkboxes", False, hint, options)
+        attrs["data-max-lines"] = str(prop.get("maxItems", ""))
+        attrs["data-max-line-length"] = str(items.get("maxLength", ""))
+        return FormField(name, label, "lines", False, hint, (), attrs)
+    if prop.get("format") == "date":
+        attrs["min"] = "2000-01-01"
+        return FormField(name, label, "date", required, hint, (), attrs)
+    if kind_of in {"integer", "number"}:
+        for source, target in (("minimum", "min"), ("maximum", "max")):
+            if source in prop:
+                attrs[target] = _number(prop[source])
+        if "exclusiveMinimum" in prop:
+            attrs["data-exclusive-min"] = _number(prop["exclusiveMinimum"])
+            attrs["min"] = "0"
+        attrs["step"] = "1" if kind_of == "integer" else _number(prop.get("multipleOf", "any"))
+        attrs["inputmode"] = "numeric" if kind_of == "integer" else "decimal"
+        return FormField(name, label, "number", required, hint, (), attrs)
+    if "maxLength" in prop:
+        attrs["maxlength"] = str(prop["maxLength"])
+    if "minLength" in prop and required:
+        attrs["minlength"] = str(prop["minLength"])
+    if "pattern" in prop:
+        attrs["pattern"] = str(prop["pattern"]).removeprefix("^").removesuffix("$")
+    widget = "textarea" if prop.get("maxLength", 0) > LONG_TEXT else "text"
+    return FormField(name, label, widget, required, hint, (), attrs)
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def entry_form(kind: str) -> EntryForm:
+    """The form for one entry kind, from its payload model's JSON schema."""
+    schema = EVENT_CLASSES[kind].PAYLOAD.model_json_schema()
+    defs = schema.get("$defs", {})
+    required = set(schema.get("required", ()))
+    fields = []
+    for name, raw in schema["properties"].items():
+        if name in HIDDEN:
+            continue
+        prop, _nullable = _unwrap(raw, defs)
+        fields.append(_field(kind, name, prop, name in required))
+    starts = "start_on" if "start_on" in schema["properties"] else "occurred_on"
+    for f in fields:
+        if f.name in {"end_on", "follow_up_on"}:
+            f.attrs["data-not-before"] = "f-" + starts.replace("_", "-")
+    return EntryForm(kind, kind_label(kind), INTROS.get(kind, ""), tuple(fields))
+
+
+def read_payload(form: EntryForm, data: FormData) -> dict[str, Any]:
+    """The payload a submitted form stands for; empty optional fields are left out."""
+    payload: dict[str, Any] = {}
+    for f in form.fields:
+        if f.widget == "checkbox":
+            payload[f.name] = data.get(f.name) == "on"
+        elif f.widget == "checkboxes":
+            payload[f.name] = [str(v) for v in data.getlist(f.name)]
+        elif f.widget == "lines":
+            text = str(data.get(f.name) or "")
+            payload[f.name] = [line.strip() for line in text.splitlines() if line.strip()]
+        elif f.widget == "yesno":
+            choice = str(data.get(f.name) or "")
+            if choice in {"yes", "no"}:
+                payload[f.name] = choice == "yes"
+        else:
+            value = str(data.get(f.name) or "").strip()
+            if value:
+                payload[f.name] = value
+    return payload
+
+
+def form_values(form: EntryForm, data: FormData) -> dict[str, Any]:
+    """What the person typed, to show the form again after a refusal."""
+    values: dict[str, Any] = {}
+    for f in form.fields:
+        if f.widget == "checkboxes":
+            values[f.name] = [str(v) for v in data.getlist(f.name)]
+        elif f.widget == "checkbox":
+            values[f.name] = data.get(f.name) == "on"
+        else:
+            values[f.name] = str(data.get(f.name) or "")
+    return values
+
+
+def default_values(form: EntryForm, today: str) -> dict[str, Any]:
+    values: dict[str, Any] = {"occurred_on": today}
+    schema = EVENT_CLASSES[form.kind].PAYLOAD.model_json_schema()["properties"]
+    for f in form.fields:
+        default = schema.get(f.name, {}).get("default")
+        if f.widget == "checkbox":
+            values[f.name] = bool(default)
+        elif f.widget == "checkboxes":
+            values[f.name] = []
+        elif isinstance(default, str) and f.name not in values:
+            values[f.name] = default
+    return values
+
+
+def errors_by_field(
+    form: EntryForm, problems: tuple[FieldProblem, ...]
+) -> tuple[dict[str, str], list[str]]:
+    """Problems next to their fields; the rest (rules across fields) for the summary."""
+    names = form.field_names()
+    by_field: dict[str, str] = {}
+    general: list[str] = []
+    for problem in problems:
+        head = problem.field.split(".", 1)[0]
+        if head in names:
+            by_field.setdefault(head, _sentence(problem.reason))
+        else:
+            general.append(_sentence(_humanise(problem.reason, form)))
+    return by_field, general
+
+
+def _humanise(reason: str, form: EntryForm) -> str:
+    for f in form.fields:
+        reason = reason.replace(f.name, f.label.lower())
+    return reason
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,78 @@
+"""Signing in with the same bearer token the API takes, and signing out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ledger.access import Actor
+from ledger.vocabulary import Role
+
+from ...auth import Authenticator
+from ..deps import PostedForm
+from ..session import Session
+from ..web import PageRoute, codec_of, redirect, render
+
+router = APIRouter(route_class=PageRoute)
+
+
+def home_of(actor: Actor) -> str:
+    """Where each role starts."""
+    if actor.role is Role.STUDENT and actor.student_id is not None:
+        return f"/students/{actor.student_id}"
+    if actor.role is Role.CAREERS_LEADER:
+        return "/cohort"
+    if actor.role is Role.AUDITOR:
+        return "/audit"
+    return "/students"
+
+
+def _local(path: str | None) -> str | None:
+    """Only a path on this site may be a redirect target (no open redirects)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return path
+
+
+def _current(request: Request, session: Session) -> Actor | None:
+    if session.token is None:
+        return None
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.actor_for(session.token)
+
+
+@router.get("/", name="page_signin")
+def signin_page(request: Request, next: str | None = None) -> Response:
+    """Sign in (or, already signed in, go to your start page)."""
+    session = codec_of(request).read(request)
+    actor = _current(request, session)
+    if actor is not None:
+        return redirect(_local(next) or home_of(actor))
+    return render(request, "signin.html", {"next": _local(next) or ""})
+
+
+@router.post("/signin", name="page_signin_submit")
+def signin(request: Request, form: PostedForm) -> Response:
+    token = str(form.get("token") or "").strip()
+    wanted = _local(str(form.get("next") or ""))
+    authenticator: Authenticator = request.app.state.authenticator
+    actor = authenticator.actor_for(token) if token else None
+    if actor is None:
+        reason = (
+            "Enter your access token" if not token else "This token is not valid or was revoked"
+        )
+        return render(
+            request,
+            "signin.html",
+            {"next": wanted or "", "errors": {"token": reason}},
+            status=401 if token else 422,
+        )
+    session = codec_of(request).read(request).signed_in(token)
+    return redirect(wanted or home_of(actor), session=session, request=request)
+
+
+@router.post("/signout", name="page_signout")
+def signout(request: Request, form: PostedForm) -> Response:
+    response = redirect("/")
+    codec_of(request).clear(response)
+    return response
