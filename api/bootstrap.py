@@ -41,7 +41,12 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Ledge
     settings = settings or Settings()
     clock = clock or SystemClock()
     keys = load_keys(settings)
-    app = LedgerApplication(settings.database_url, index_key=keys["index_key"])
+    app = LedgerApplication(
+        settings.database_url,
+        index_key=keys["index_key"],
+        master_key=keys["master_key"],
+        previous_master_keys=[keys[k] for k in ("previous_master_key",) if k in keys],
+    )
     engine = engine_for(settings.database_url)
     create_tables(engine)
     service = LedgerService(app, clock, access_log=SqlAccessLog(engine))

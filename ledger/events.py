@@ -20,6 +20,13 @@ from eventsourcing.utils import register_topic
 from . import payloads as p
 
 TOPIC_PREFIX = "careers-ledger/"
+ERASED_MARKER = "personal_data_erased"
+"""Set on the stand-in events read back once a student's key was destroyed."""
+
+
+def is_erased_placeholder(event: Any) -> bool:
+    """True for an erased student's event: class and sequence only, no personal data."""
+    return bool(vars(event).get(ERASED_MARKER, False))
 
 
 def payload_digest(kind: str, occurred_on: date, data: dict[str, Any]) -> str:
@@ -57,7 +64,9 @@ class StudentEvent(_Registered, Aggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         aggregate.note_entry(self)
-        self.apply_to(aggregate)
+        if not is_erased_placeholder(self):
+            # A placeholder has no data to apply; the record is erased anyway.
+            self.apply_to(aggregate)
 
     def apply_to(self, aggregate: Any) -> None:
         """Kind-specific state changes. Runs on every replay, so it never fails."""

@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from pydantic import ValidationError
 
-from . import access
+from . import access, privacy
 from .access import Actor
 from .access_log import AccessEntry, AccessLog, AccessPage, AccessPurpose, InMemoryAccessLog
 from .clock import Clock, SystemClock
@@ -31,6 +31,7 @@ from .errors import (
     FieldProblem,
     InvalidIdentifier,
     StorageUnavailable,
+    StudentErased,
     StudentNotFound,
     ValidationFailed,
     VersionConflict,
@@ -38,7 +39,8 @@ from .errors import (
 from .events import ENTRY_KINDS, EVENT_CLASSES
 from .identifiers import normalise_uln, normalise_upn
 from .payloads import Payload
-from .storage.application import LedgerApplication
+from .retention import RetentionPolicy
+from .storage.application import LedgerApplication, RotationReport
 from .student import StudentRecord
 from .verification import ChainReport, verify_rows
 
@@ -369,7 +371,10 @@ class LedgerService:
         projection, comes through here: out of scope is 404, and nothing is shown
         that the access log does not record.
         """
-        access.check_read(actor, self._require(student_id))
+        student = self._require(student_id)
+        access.check_read(actor, student)
+        if student.erased:
+            raise StudentErased("this student's personal data has been erased")
         self.access_log.append(
             AccessEntry(
                 student_id=student_id,
@@ -410,6 +415,66 @@ class LedgerService:
 
     def event_count(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)
+
+    # -- privacy: the data protection officer's use cases (ledger/privacy.py) --
+    def erase(
+        self,
+        student_id: UUID,
+        reason: str,
+        *,
+        actor: Actor = access.SYSTEM,
+        idempotency_key: str | None = None,
+        compact: bool = True,
+    ) -> Appended:
+        """Crypto-shred the student's personal data (reason: request, retention, other)."""
+        return privacy.erase(
+            self, student_id, reason, actor=actor, idempotency_key=idempotency_key, compact=compact
+        )
+
+    def place_legal_hold(
+        self,
+        student_id: UUID,
+        reason: str,
+        *,
+        actor: Actor = access.SYSTEM,
+        idempotency_key: str | None = None,
+    ) -> Appended:
+        """Block erasure (and retention) of this record until the hold is lifted."""
+        return privacy.set_legal_hold(
+            self, student_id, reason, placed=True, actor=actor, idempotency_key=idempotency_key
+        )
+
+    def lift_legal_hold(
+        self,
+        student_id: UUID,
+        reason: str,
+        *,
+        actor: Actor = access.SYSTEM,
+        idempotency_key: str | None = None,
+    ) -> Appended:
+        return privacy.set_legal_hold(
+            self, student_id, reason, placed=False, actor=actor, idempotency_key=idempotency_key
+        )
+
+    def run_retention(
+        self,
+        *,
+        dry_run: bool,
+        actor: Actor = access.SYSTEM,
+        policy: RetentionPolicy | None = None,
+    ) -> privacy.RetentionRun:
+        """Erase every record past its retention period; ``dry_run`` only lists them."""
+        return privacy.run_retention(self, dry_run=dry_run, actor=actor, policy=policy)
+
+    def rotate_master_key(
+        self, new_master_key: bytes, *, actor: Actor = access.SYSTEM
+    ) -> RotationReport:
+        """Re-wrap every student's key under a new master key; events are untouched."""
+        return privacy.rotate_master_key(self, new_master_key, actor=actor)
+
+    def key_status(self, *, actor: Actor = access.SYSTEM) -> dict[str, int]:
+        """Live student keys per master key id, and erased students' tombstones."""
+        return privacy.key_status(self, actor=actor)
 
     # -- helpers ------------------------------------------------------------
     def _today(self) -> date:

@@ -15,6 +15,7 @@ from .errors import FieldProblem, ValidationFailed
 from .storage.urls import sqlite_path
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
+MIN_DISTINCT_BYTES = 8  # a random 32-byte key has ~30; "00..00" or "abab..ab" has 1 or 2
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,13 @@ class Settings(BaseSettings):
     )
     master_key: SecretStr | None = Field(
         default=None, description="Hex master key wrapping per-student keys (production)"
+    )
+    previous_master_key: SecretStr | None = Field(
+        default=None,
+        description="The master key before the last rotation, kept while processes restart",
+    )
+    new_master_key: SecretStr | None = Field(
+        default=None, description="Read only by `careers-ledger keys rotate-master`"
     )
     signing_key: SecretStr | None = Field(
         default=None, description="Hex Ed25519 seed that signs log checkpoints (production)"
@@ -70,24 +78,71 @@ def _hex_key(name: str, secret: SecretStr | None) -> bytes | None:
         raise _refuse(name, "must be hex") from None
     if len(key) < 32:
         raise _refuse(name, "must be at least 32 bytes (64 hex characters)")
+    if len(set(key)) < MIN_DISTINCT_BYTES:
+        raise _refuse(name, "looks like a placeholder (too few distinct bytes); use a random key")
     return key
 
 
 def load_keys(settings: Settings) -> dict[str, bytes]:
-    """The deployment's keys: from settings, else (development only) a local key file."""
+    """The deployment's keys: from settings, else (development only) a local key file.
+
+    Always ``index_key``, ``master_key`` and ``signing_key``; also
+    ``previous_master_key`` when one is set (after a master key rotation).
+    """
     keys = {
         "index_key": _hex_key("CAREERS_LEDGER_INDEX_KEY", settings.index_key),
         "master_key": _hex_key("CAREERS_LEDGER_MASTER_KEY", settings.master_key),
         "signing_key": _hex_key("CAREERS_LEDGER_SIGNING_KEY", settings.signing_key),
     }
     missing = [name for name, value in keys.items() if value is None]
-    if not missing:
-        return {k: v for k, v in keys.items() if v is not None}
-    if settings.mode == "production":
+    if missing and settings.mode == "production":
         names = ", ".join("CAREERS_LEDGER_" + m.upper() for m in missing)
         raise _refuse(names, "is required in production mode")
-    stored = _read_or_create_key_file(settings.resolved_key_file())
-    return {name: value if value is not None else stored[name] for name, value in keys.items()}
+    stored = _read_or_create_key_file(settings.resolved_key_file()) if missing else {}
+    loaded = {name: value if value is not None else stored[name] for name, value in keys.items()}
+    if loaded["master_key"] == loaded["index_key"]:
+        raise _refuse("CAREERS_LEDGER_MASTER_KEY", "must differ from CAREERS_LEDGER_INDEX_KEY")
+    previous = _hex_key("CAREERS_LEDGER_PREVIOUS_MASTER_KEY", settings.previous_master_key)
+    if previous is None and settings.master_key is None:
+        previous = stored.get("previous_master_key")
+    if previous is not None:
+        loaded["previous_master_key"] = previous
+    return loaded
+
+
+def new_master_key(settings: Settings, current_master_key: bytes) -> bytes:
+    """The master key a rotation moves to.
+
+    ``CAREERS_LEDGER_NEW_MASTER_KEY`` when set.  Otherwise, only in development
+    mode with the master key kept in the key file, a fresh random key, written
+    to the key file (the old one kept as ``previous_master_key``) *before* any
+    student key is re-wrapped, so a crash at any point leaves every key readable.
+    """
+    given = _hex_key("CAREERS_LEDGER_NEW_MASTER_KEY", settings.new_master_key)
+    if given is not None:
+        return given
+    if settings.mode == "production" or settings.master_key is not None:
+        raise _refuse(
+            "CAREERS_LEDGER_NEW_MASTER_KEY", "is required to rotate a configured master key"
+        )
+    path = settings.resolved_key_file()
+    stored = _read_or_create_key_file(path)
+    created = secrets.token_bytes(32)
+    _write_key_file(
+        path, {**stored, "master_key": created, "previous_master_key": current_master_key}
+    )
+    return created
+
+
+def _write_key_file(path: Path, keys: dict[str, bytes]) -> None:
+    """Replace the key file atomically (write a sibling, fsync, rename)."""
+    replacement = path.with_name(path.name + ".new")
+    fd = os.open(replacement, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(orjson.dumps({k: v.hex() for k, v in keys.items()}))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(replacement, path)
 
 
 KEY_FILE_KEYS = ("index_key", "master_key", "signing_key")

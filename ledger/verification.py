@@ -2,6 +2,11 @@
 
 Reports name the student and the sequence number that fail.  ``full`` also
 re-derives each salted commitment from the decrypted plaintext.
+
+An erased student's events cannot be decrypted any more (their key is
+destroyed), so their commitments cannot be re-derived: such a stream is
+reported as *erased, links verified* instead of failing, provided it ends
+in an erasure event.  A key destroyed without one is a failure.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from . import chain
+from .errors import StudentErased
+from .events import StudentErased as StudentErasedEvent
 from .storage.recorders import AuditRow
+
+_KEY_DESTROYED = "the payload's key was destroyed"
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,8 @@ class ChainReport:
     streams: int = 0
     events: int = 0
     failures: list[ChainFailure] = field(default_factory=list)
+    erased_streams: list[str] = field(default_factory=list)
+    """Erased students: every link verified, commitments unreadable by design."""
 
     @property
     def ok(self) -> bool:
@@ -41,12 +52,13 @@ def verify_rows(
 ) -> ChainReport:
     """Check rows ordered by (student, sequence)."""
     report = ChainReport()
-    current: str | None = None
+    stream = _Stream("")
     previous_link = chain.GENESIS
     expected_sequence = 1
     for row in rows:
-        if row.student_id != current:
-            current = row.student_id
+        if row.student_id != stream.student_id:
+            stream.close(report)
+            stream = _Stream(row.student_id)
             report.streams += 1
             previous_link = chain.GENESIS
             expected_sequence = 1
@@ -54,13 +66,33 @@ def verify_rows(
         if progress is not None and report.events % 1000 == 0:
             progress(1000)
         problem = _check(row, previous_link, expected_sequence, read_document)
-        if problem:
+        if row.topic == StudentErasedEvent.TOPIC and problem is None:
+            stream.erased = True
+        if problem == _KEY_DESTROYED:
+            stream.unreadable.append(row.sequence)
+        elif problem:
             report.failures.append(ChainFailure(row.student_id, row.sequence, problem))
         previous_link = row.link if row.link is not None else previous_link
         expected_sequence = row.sequence + 1
+    stream.close(report)
     if progress is not None:
         progress(report.events % 1000)
     return report
+
+
+@dataclass
+class _Stream:
+    student_id: str
+    erased: bool = False
+    unreadable: list[int] = field(default_factory=list)
+
+    def close(self, report: ChainReport) -> None:
+        if self.erased:
+            report.erased_streams.append(self.student_id)
+            return
+        for sequence in self.unreadable:
+            problem = "the payload's key was destroyed but the stream has no erasure event"
+            report.failures.append(ChainFailure(self.student_id, sequence, problem))
 
 
 def _check(
@@ -101,6 +133,8 @@ def _check_commitment(
     try:
         document = read_document(stored)
         salt = bytes.fromhex(document.pop("salt"))
+    except StudentErased:
+        return _KEY_DESTROYED
     except Exception:
         return "the stored payload cannot be read"
     if document.get("timestamp") != row.recorded_at:

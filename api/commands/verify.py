@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from .common import console, opened_ledger, progress_bar
 
@@ -28,7 +28,9 @@ def register(app: typer.Typer) -> None:
                 f"{report.streams} student streams verify"
             )
             return
-        table = Table("student", "sequence", "problem", title="Chain verification failures")
+        # The student id is the finding: never truncate it, even in an 80-column log.
+        student = Column("student", no_wrap=True, min_width=36)
+        table = Table(student, "sequence", "problem", title="Chain verification failures")
         for failure in report.failures:
             table.add_row(failure.student_id, str(failure.sequence), failure.problem)
         console.print(table)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.application import Application, LRUCache
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Mapper, Notification, Recording
 
+from ..crypto.keyring import Keyring, MasterKey
+from ..crypto.sealer import StudentSealer
 from ..student import StudentRecord
 from .mapper import IDENTIFIER_KINDS, LedgerMapper, OrjsonTranscoder, identifier_digest
 from .recorders import AuditRow, LedgerPostgresRecorder, LedgerSQLiteRecorder
@@ -17,19 +22,41 @@ from .urls import environment_for
 LedgerRecorder = LedgerSQLiteRecorder | LedgerPostgresRecorder
 
 
+@dataclass(frozen=True)
+class RotationReport:
+    rewrapped: int
+    already_current: int
+    shredded: int
+    kek_id: str
+
+
 class LedgerApplication(Application[UUID]):
     """Student streams on eventsourcing's SQLite or PostgreSQL recorder.
 
-    Configured from one database URL; ``index_key`` keys the identifier digests.
+    Configured from one database URL; ``index_key`` keys the identifier digests,
+    ``master_key`` wraps every student's data key (``previous_master_keys``
+    still unwrap keys not yet rotated).  ``encrypt=False`` stores documents in
+    clear: only the encryption bench uses it, to measure what encryption costs.
     """
 
     name = "CareersLedger"
     is_snapshotting_enabled = False
 
     def __init__(
-        self, database_url: str, index_key: bytes, extra_env: Mapping[str, str] | None = None
+        self,
+        database_url: str,
+        index_key: bytes,
+        master_key: bytes,
+        extra_env: Mapping[str, str] | None = None,
+        *,
+        previous_master_keys: Sequence[bytes] = (),
+        encrypt: bool = True,
     ) -> None:
         self._index_key = index_key
+        self.keyring = Keyring(master_key, previous_master_keys)
+        self.sealer = StudentSealer(self.keyring)
+        """Seals the read side's copies of personal data under each student's key."""
+        self._encrypt = encrypt
         env = {
             **environment_for(database_url),
             "AGGREGATE_CACHE_MAXSIZE": "2000",
@@ -37,11 +64,61 @@ class LedgerApplication(Application[UUID]):
             **(extra_env or {}),
         }
         super().__init__(env=env)
+        self.keyring.store = self.ledger_recorder
 
     def construct_mapper(self) -> Mapper[UUID]:
-        mapper = LedgerMapper(transcoder=OrjsonTranscoder(), cipher=self.factory.cipher())
+        mapper = LedgerMapper(transcoder=OrjsonTranscoder())
         mapper.index_key = self._index_key
+        mapper.keyring = self.keyring if self._encrypt else None
         return mapper
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        new_streams = [
+            obj.id
+            for obj in objs
+            if isinstance(obj, Aggregate)
+            and any(e.originator_version == 1 for e in obj.pending_events)
+        ]
+        try:
+            return super().save(*objs, **kwargs)
+        except BaseException:
+            # The new streams' keys were never stored: do not keep them.
+            for student_id in new_streams:
+                self.keyring.forget(student_id)
+            raise
+
+    # -- privacy operations -----------------------------------------------
+    def forget_student(self, student_id: UUID) -> None:
+        """Drop every in-memory copy of an erased student (key and cached record)."""
+        self.keyring.note_erased(student_id)
+        cache = self.repository.cache
+        if isinstance(cache, LRUCache):
+            with contextlib.suppress(KeyError):
+                cache.get(student_id, evict=True)
+        elif cache is not None:
+            cache.cache.pop(student_id, None)
+
+    def compact(self) -> None:
+        """Physically remove deleted bytes (after erasures); see the recorders."""
+        self.ledger_recorder.compact()
+
+    def rotate_master_key(self, new_master_key: bytes) -> RotationReport:
+        """Re-wrap every live student key under ``new_master_key``; events are untouched."""
+        target = MasterKey(new_master_key)
+        rows = self.ledger_recorder.select_all_keys()
+        pending = [r for r in rows if not r.shredded and r.kek_id != target.kek_id]
+        rewrapped = [(row, self.keyring.rewrap(row, target), target.kek_id) for row in pending]
+        changed = self.ledger_recorder.rewrap_keys(rewrapped) if rewrapped else 0
+        self.keyring.use_master(new_master_key)
+        return RotationReport(
+            rewrapped=changed,
+            already_current=sum(1 for r in rows if not r.shredded and r.kek_id == target.kek_id),
+            shredded=sum(1 for r in rows if r.shredded),
+            kek_id=target.kek_id,
+        )
+
+    def key_counts(self) -> dict[str, int]:
+        return self.ledger_recorder.key_counts()
 
     @property
     def ledger_recorder(self) -> LedgerRecorder:

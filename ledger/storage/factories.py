@@ -11,13 +11,18 @@ from .recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 
 
 class DurableSQLiteConnectionPool(SQLiteConnectionPool):
-    """WAL (set by the library) plus ``synchronous=FULL``: a commit survives power loss."""
+    """WAL (set by the library) plus ``synchronous=FULL``: a commit survives power loss.
+
+    ``secure_delete`` zeroes deleted content (an erased student's wrapped key,
+    their identifier digests) instead of leaving it in free space.
+    """
 
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
         cursor = connection.cursor()
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         return connection
 
 

@@ -1,10 +1,19 @@
 """The storage pipeline: event <-> stored bytes, with chain commitments.
 
-One place turns a domain event into stored bytes (orjson, then the optional
-cipher) and computes what the hash chain needs: a salted commitment to the
-plaintext and the recorded time.  It also derives keyed digests of the
-identifiers an event claims (UPN/ULN), so the recorder can keep the
-identifier index in the same transaction as the events.
+One place turns a domain event into stored bytes (orjson, then sealed under
+the student's own data key, see :mod:`ledger.crypto`) and computes what the
+hash chain needs: a salted commitment to the plaintext and the recorded time.
+It also derives keyed digests of the identifiers an event claims (UPN/ULN),
+so the recorder can keep the identifier index in the same transaction as the
+events, and hands the recorder a new stream's wrapped data key to store with
+the stream's first event.
+
+The whole document is sealed (data, salt, idempotency key, actor,
+institution, provenance); only the erasure event, which carries no personal
+data, is stored in clear so it stays readable after the key is destroyed.
+Once a student's key is gone, reading one of their events yields a
+placeholder of the same class with no personal data (``personal_data_erased``
+set), so replaying the stream still works.
 """
 
 from __future__ import annotations
@@ -27,8 +36,14 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from .. import chain
+from ..crypto import envelope
+from ..crypto.keyring import Keyring, WrappedKey
+from ..errors import StudentErased
+from ..events import ERASED_MARKER
+from ..student import StudentRecord
 
 IDENTIFIER_KINDS = ("upn", "uln")
+CLEAR_KINDS = frozenset({"erasure"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,7 @@ class ChainedStoredEvent(StoredEvent):
     commitment: bytes = b""
     claims: tuple[tuple[str, bytes], ...] = field(default=())
     releases_claims: bool = False
+    new_key: WrappedKey | None = None
 
 
 class OrjsonTranscoder(Transcoder):
@@ -60,10 +76,13 @@ class LedgerMapper(Mapper[Any]):
     """Maps StudentRecord events to stored rows and back.
 
     Keeps the library's constructor signature so runners and followers can
-    build it; the identifier index key is set by the application after.
+    build it; the application sets ``index_key`` and ``keyring`` after.  With
+    no keyring every document is stored in clear (only the encryption bench
+    does that, to measure what encryption costs).
     """
 
     index_key: bytes = b""
+    keyring: Keyring | None = None
 
     def __init__(
         self,
@@ -71,7 +90,8 @@ class LedgerMapper(Mapper[Any]):
         compressor: Compressor | None = None,
         cipher: Cipher | None = None,
     ) -> None:
-        super().__init__(transcoder, compressor, cipher)
+        # Per-student keys replace the library's one app-wide cipher.
+        super().__init__(transcoder, compressor, cipher=None)
 
     # -- write -------------------------------------------------------------
     def to_stored_event(self, domain_event: Any) -> ChainedStoredEvent:
@@ -80,7 +100,7 @@ class LedgerMapper(Mapper[Any]):
         salt = chain.new_salt()
         digest = chain.commitment(salt, chain.canonical(document))
         document["salt"] = salt.hex()
-        state = self.seal(domain_event.originator_id, orjson.dumps(document))
+        state, new_key = self.seal(domain_event, topic, orjson.dumps(document))
         claims = tuple(
             (kind, identifier_digest(self.index_key, kind, value))
             for kind, value in _claimed_identifiers(domain_event)
@@ -93,7 +113,8 @@ class LedgerMapper(Mapper[Any]):
             recorded_at=document["timestamp"],
             commitment=digest,
             claims=claims,
-            releases_claims=getattr(domain_event, "KIND", "") == "erasure",
+            releases_claims=_kind(type(domain_event)) == "erasure",
+            new_key=new_key,
         )
 
     @staticmethod
@@ -110,40 +131,84 @@ class LedgerMapper(Mapper[Any]):
             state["class_version"] = class_version
         return state
 
-    def seal(self, originator_id: Any, plaintext: bytes) -> bytes:
-        """Encrypt (when a cipher is configured). Per-student keys hook in here."""
+    def seal(
+        self, domain_event: Any, topic: str, plaintext: bytes
+    ) -> tuple[bytes, WrappedKey | None]:
+        """Seal a document under its student's key (a new key for a new stream)."""
         if self.compressor:
             plaintext = self.compressor.compress(plaintext)
-        if self.cipher:
-            return self.cipher.encrypt(plaintext)
-        return plaintext
+        if self.keyring is None or _kind(type(domain_event)) in CLEAR_KINDS:
+            return envelope.seal_clear(plaintext), None
+        student_id = domain_event.originator_id
+        recorded_at: datetime = domain_event.timestamp
+        new_key = None
+        if domain_event.originator_version == 1:
+            key_id, dek, new_key = self.keyring.new_key(student_id, recorded_at.isoformat())
+        else:
+            key_id, dek = self.keyring.current(student_id)
+        sealed = envelope.seal(
+            dek,
+            key_id,
+            recorded_at,
+            student_id=envelope.canonical_id(student_id),
+            sequence=domain_event.originator_version,
+            topic=topic,
+            document=plaintext,
+        )
+        return sealed, new_key
 
-    def open(self, originator_id: Any, stored: bytes) -> bytes:
-        if self.cipher:
-            stored = self.cipher.decrypt(stored)
-        if self.compressor:
-            stored = self.compressor.decompress(stored)
-        return stored
+    def open(self, stored_event: StoredEvent) -> tuple[envelope.Header, bytes | None]:
+        """The header and plaintext of a stored event; None when its key was destroyed."""
+        stored = bytes(stored_event.state)
+        header = envelope.header_of(stored)
+        kind = _kind(resolve_topic(stored_event.topic))
+        if not header.encrypted:
+            if self.keyring is not None and kind not in CLEAR_KINDS:
+                raise envelope.EnvelopeError("an event that must be encrypted is stored in clear")
+            if self.keyring is not None and kind == "erasure":
+                self.keyring.note_erased(stored_event.originator_id)
+            plaintext: bytes | None = envelope.open_clear(stored)
+        else:
+            if self.keyring is None:
+                raise envelope.EnvelopeError("encrypted events need a keyring to be read")
+            dek = self.keyring.dek(stored_event.originator_id, header.key_id)
+            plaintext = None
+            if dek is not None:
+                plaintext = envelope.open_sealed(
+                    dek,
+                    stored,
+                    student_id=envelope.canonical_id(stored_event.originator_id),
+                    sequence=stored_event.originator_version,
+                    topic=stored_event.topic,
+                )
+        if plaintext is not None and self.compressor:
+            plaintext = self.compressor.decompress(plaintext)
+        return header, plaintext
 
     # -- read --------------------------------------------------------------
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         cls = resolve_topic(stored_event.topic)
         try:
-            document = self.read_document(stored_event)
+            header, plaintext = self.open(stored_event)
+            if plaintext is None:
+                document = _placeholder(cls, header)
+            else:
+                document = orjson.loads(plaintext)
+                document.pop("salt", None)
         except Exception as exc:
             msg = (
                 f"cannot read stored event {stored_event.originator_id} "
                 f"#{stored_event.originator_version} ({stored_event.topic}): {type(exc).__name__}"
             )
             raise MapperDeserialisationError(msg) from exc
-        document.pop("salt", None)
         class_version = getattr(cls, "class_version", 1)
         from_version = document.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(document)
             from_version += 1
-        document["timestamp"] = datetime.fromisoformat(document["timestamp"])
-        if "occurred_on" in document:
+        if isinstance(document["timestamp"], str):
+            document["timestamp"] = datetime.fromisoformat(document["timestamp"])
+        if isinstance(document.get("occurred_on"), str):
             document["occurred_on"] = date.fromisoformat(document["occurred_on"])
         document["originator_id"] = stored_event.originator_id
         document["originator_version"] = stored_event.originator_version
@@ -152,11 +217,38 @@ class LedgerMapper(Mapper[Any]):
         return event
 
     def read_document(self, stored_event: StoredEvent) -> dict[str, Any]:
-        """The decrypted stored document, salt included (for verification and export)."""
-        document: dict[str, Any] = orjson.loads(
-            self.open(stored_event.originator_id, stored_event.state)
-        )
+        """The decrypted stored document, salt included (for verification and export).
+
+        Raises :class:`~ledger.errors.StudentErased` when the student's key was destroyed.
+        """
+        _, plaintext = self.open(stored_event)
+        if plaintext is None:
+            raise StudentErased("this student's personal data has been erased")
+        document: dict[str, Any] = orjson.loads(plaintext)
         return document
+
+
+def _kind(cls: type[Any]) -> str:
+    return str(getattr(cls, "KIND", ""))
+
+
+def _placeholder(cls: type[Any], header: envelope.Header) -> dict[str, Any]:
+    """An erased event's stand-in: its class, sequence and recorded time, nothing personal."""
+    assert header.recorded_at is not None
+    document: dict[str, Any] = {
+        "timestamp": header.recorded_at,
+        # The real date is sealed with the rest; the recorded date keeps the type.
+        "occurred_on": header.recorded_at.date(),
+        "data": {},
+        "idempotency_key": None,
+        "actor": None,
+        "institution_id": None,
+        "provenance": None,
+        ERASED_MARKER: True,
+    }
+    if _kind(cls) == "registration":
+        document["originator_topic"] = StudentRecord.TOPIC
+    return document
 
 
 def _claimed_identifiers(domain_event: Any) -> list[tuple[str, str]]:

@@ -7,6 +7,8 @@ extension, see README) and add, in the same transaction as the events:
   commitment, link), and
 * ``ledger_identifiers``: keyed digests of UPN/ULN -> student, unique, so a
   second registration of the same pupil fails atomically with the events.
+* ``ledger_keys``: each student's wrapped data key, inserted with the stream's
+  first event and destroyed with its erasure event (see ``keytable``).
 
 The previous link is read by primary key; it was committed before the
 aggregate was loaded, and the unique (stream, version) key settles races.
@@ -19,12 +21,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from .. import chain
+from .keytable import KEYS_TABLE, KeyTable
 from .mapper import ChainedStoredEvent
 
 CHAIN_TABLE = "ledger_chain"
@@ -71,8 +74,8 @@ class AuditRow:
         )
 
 
-class _ChainWriter:
-    """SQL-dialect-neutral chain and index maintenance."""
+class _ChainWriter(KeyTable):
+    """SQL-dialect-neutral chain, index and key maintenance."""
 
     placeholder = "?"
     chain_table = CHAIN_TABLE
@@ -133,6 +136,7 @@ class _ChainWriter:
                     self._sql(f"DELETE FROM {self.identifiers_table} WHERE originator_id = %s"),
                     (self._db_id(e.originator_id),),
                 )
+        self._write_keys(cursor, stored_events)
 
     def _previous_link(self, cursor: _Cursor, key: Any, version: int) -> bytes:
         if version == 1:
@@ -185,6 +189,9 @@ class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
             "PRIMARY KEY (kind, digest)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {IDENTIFIERS_TABLE}_student "
             f"ON {IDENTIFIERS_TABLE} (originator_id)",
+            f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} (originator_id TEXT NOT NULL, "
+            "key_id BLOB NOT NULL, wrapped_dek BLOB, kek_id TEXT, created_at TEXT NOT NULL, "
+            "shredded_at TEXT, PRIMARY KEY (originator_id, key_id)) WITHOUT ROWID",
         ]
 
     def _db_id(self, originator_id: UUID | str) -> Any:
@@ -219,6 +226,39 @@ class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
             c.execute(statement, tuple(params))
             return list(c.fetchall())
 
+    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, tuple(params))
+            return [tuple(row) for row in c.fetchall()]
+
+    def _write_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        with self.datastore.transaction(commit=True) as c:
+            changed = 0
+            for row in rows:
+                c.execute(statement, tuple(row))
+                changed += c.sqlite_cursor.rowcount
+            return changed
+
+    def compact(self) -> None:
+        """Leave no deleted bytes on disk: rebuild the file, then empty the WAL.
+
+        Our connections delete with ``secure_delete``; VACUUM also covers rows
+        other connections deleted (the read side's), and the TRUNCATE
+        checkpoints move every page out of ``-wal`` and cut it to zero bytes.
+        """
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            for statement in (
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+                "VACUUM",
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ):
+                cursor.execute(statement)
+                row = cursor.fetchone()
+                if row is not None and statement.startswith("PRAGMA") and row[0]:
+                    msg = "the WAL could not be checkpointed: a reader is still open"
+                    raise OperationalError(msg)
+
 
 class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     datastore: PostgresDatastore
@@ -230,6 +270,7 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
         quoted = '"' + datastore.schema.replace('"', '""') + '"'
         self.chain_table = f"{quoted}.{CHAIN_TABLE}"
         self.identifiers_table = f"{quoted}.{IDENTIFIERS_TABLE}"
+        self.keys_table = f"{quoted}.{KEYS_TABLE}"
         self.sql_create_statements.extend(
             [
                 SQL(
@@ -250,6 +291,12 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
                     schema=schema,
                     table=Identifier(IDENTIFIERS_TABLE),
                 ),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} (originator_id uuid NOT NULL, "
+                    "key_id bytea NOT NULL, wrapped_dek bytea, kek_id text, "
+                    "created_at text NOT NULL, shredded_at text, "
+                    "PRIMARY KEY (originator_id, key_id))"
+                ).format(schema=schema, table=Identifier(KEYS_TABLE)),
             ]
         )
 
@@ -298,3 +345,26 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
                 return list(curs.fetchall())
             except Exception:
                 return []
+
+    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, tuple(params))
+            return [tuple(row.values()) for row in curs.fetchall()]
+
+    def _write_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            changed = 0
+            for row in rows:
+                curs.execute(statement, tuple(row))
+                changed += curs.rowcount
+            return changed
+
+    def compact(self) -> None:
+        """Rewrite the tables erasure deletes from, so dead row versions leave the heap.
+
+        Plain VACUUM only marks dead tuples reusable; VACUUM FULL writes new
+        files and drops the old ones.  WAL archives and backups still hold the
+        old versions until they expire (docs/privacy.md).
+        """
+        with self.datastore.get_connection() as conn:
+            conn.execute(f"VACUUM FULL {self.keys_table}, {self.identifiers_table}")

@@ -1,0 +1,174 @@
+"""The stored form of one event: a small clear header, then the sealed document.
+
+Encrypted events (format 1)::
+
+    0x01 | key id (16 bytes) | recorded at (8 bytes, microseconds since the epoch, UTC)
+         | nonce (12 bytes) | AES-256-GCM ciphertext and tag
+
+Clear events (format 0, only documents without personal data, such as the
+erasure event)::
+
+    0x00 | document
+
+The associated data binds the ciphertext to its row: student id, sequence,
+topic and the header itself.  A ciphertext copied onto another row, or a row
+whose header was edited, fails to decrypt.  The recorded time is repeated in
+the header (it is chain metadata, already in clear) so an event whose key was
+destroyed can still be placed in time.  Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT_CLEAR = 0
+FORMAT_AES_GCM = 1
+KEY_ID_BYTES = 16
+NONCE_BYTES = 12
+DEK_BYTES = 32
+_TIME = struct.Struct(">q")
+HEADER_BYTES = 1 + KEY_ID_BYTES + _TIME.size
+AAD_DOMAIN = b"careers-ledger/event/v1\x00"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class EnvelopeError(ValueError):
+    """Stored bytes that are not a well-formed envelope."""
+
+
+@dataclass(frozen=True)
+class Header:
+    format: int
+    key_id: bytes = b""
+    recorded_at: datetime | None = None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.format == FORMAT_AES_GCM
+
+
+def canonical_id(student_id: Any) -> str:
+    """The one spelling of a student id used in associated data and key wrapping."""
+    return str(student_id if isinstance(student_id, UUID) else UUID(str(student_id)))
+
+
+def to_micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def associated_data(student_id: str, sequence: int, topic: str, header: bytes) -> bytes:
+    sid = student_id.encode()
+    top = topic.encode()
+    return b"".join(
+        (
+            AAD_DOMAIN,
+            struct.pack(">I", len(sid)),
+            sid,
+            struct.pack(">Q", sequence),
+            struct.pack(">I", len(top)),
+            top,
+            header,
+        )
+    )
+
+
+def seal_clear(document: bytes) -> bytes:
+    return bytes([FORMAT_CLEAR]) + document
+
+
+def seal(
+    dek: bytes,
+    key_id: bytes,
+    recorded_at: datetime,
+    *,
+    student_id: str,
+    sequence: int,
+    topic: str,
+    document: bytes,
+) -> bytes:
+    if len(key_id) != KEY_ID_BYTES:
+        raise EnvelopeError("a key id is 16 bytes")
+    header = bytes([FORMAT_AES_GCM]) + key_id + _TIME.pack(to_micros(recorded_at))
+    nonce = os.urandom(NONCE_BYTES)
+    aad = associated_data(student_id, sequence, topic, header)
+    return header + nonce + AESGCM(dek).encrypt(nonce, document, aad)
+
+
+def header_of(stored: bytes) -> Header:
+    if not stored:
+        raise EnvelopeError("the stored event is empty")
+    fmt = stored[0]
+    if fmt == FORMAT_CLEAR:
+        return Header(FORMAT_CLEAR)
+    if fmt != FORMAT_AES_GCM:
+        raise EnvelopeError(f"unknown stored format {fmt}")
+    if len(stored) < HEADER_BYTES + NONCE_BYTES + 16:
+        raise EnvelopeError("the stored event is shorter than its header")
+    key_id = bytes(stored[1 : 1 + KEY_ID_BYTES])
+    (micros,) = _TIME.unpack(stored[1 + KEY_ID_BYTES : HEADER_BYTES])
+    return Header(FORMAT_AES_GCM, key_id, from_micros(micros))
+
+
+def open_clear(stored: bytes) -> bytes:
+    if header_of(stored).format != FORMAT_CLEAR:
+        raise EnvelopeError("the stored event is encrypted")
+    return bytes(stored[1:])
+
+
+def open_sealed(dek: bytes, stored: bytes, *, student_id: str, sequence: int, topic: str) -> bytes:
+    """Decrypt; raises ``cryptography.exceptions.InvalidTag`` when the row was tampered with."""
+    header = bytes(stored[:HEADER_BYTES])
+    nonce = bytes(stored[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES])
+    aad = associated_data(student_id, sequence, topic, header)
+    return AESGCM(dek).decrypt(nonce, bytes(stored[HEADER_BYTES + NONCE_BYTES :]), aad)
+
+
+FORMAT_DERIVED = 2
+DERIVED_DOMAIN = b"careers-ledger/derived/v1\x00"
+DERIVED_HEADER_BYTES = 1 + KEY_ID_BYTES
+
+
+def _derived_aad(student_id: str, purpose: str, header: bytes) -> bytes:
+    sid, what = student_id.encode(), purpose.encode()
+    return b"".join(
+        (
+            DERIVED_DOMAIN,
+            struct.pack(">I", len(sid)),
+            sid,
+            struct.pack(">I", len(what)),
+            what,
+            header,
+        )
+    )
+
+
+def seal_derived(dek: bytes, key_id: bytes, *, student_id: str, purpose: str, data: bytes) -> bytes:
+    """A read-side copy of personal data: ``0x02 | key id | nonce | ciphertext``."""
+    header = bytes([FORMAT_DERIVED]) + key_id
+    nonce = os.urandom(NONCE_BYTES)
+    aad = _derived_aad(student_id, purpose, header)
+    return header + nonce + AESGCM(dek).encrypt(nonce, data, aad)
+
+
+def derived_key_id(sealed: bytes) -> bytes:
+    if len(sealed) < DERIVED_HEADER_BYTES + NONCE_BYTES + 16 or sealed[0] != FORMAT_DERIVED:
+        raise EnvelopeError("not a sealed read-side value")
+    return bytes(sealed[1:DERIVED_HEADER_BYTES])
+
+
+def open_derived(dek: bytes, sealed: bytes, *, student_id: str, purpose: str) -> bytes:
+    header = bytes(sealed[:DERIVED_HEADER_BYTES])
+    nonce = bytes(sealed[DERIVED_HEADER_BYTES : DERIVED_HEADER_BYTES + NONCE_BYTES])
+    aad = _derived_aad(student_id, purpose, header)
+    return AESGCM(dek).decrypt(nonce, bytes(sealed[DERIVED_HEADER_BYTES + NONCE_BYTES :]), aad)

@@ -1,0 +1,46 @@
+"""Read-side copies of a student's personal data, sealed under the student's own key.
+
+Projections keep denormalised copies (timeline bodies, benchmark facts).
+Sealed with the same per-student data key as the events, those copies are
+unreadable at rest and become unreadable for good when the student is
+erased, even in a backup taken before the projection deleted its rows.
+The ``purpose`` names the table and row (``"proj_timeline/7"``) and is bound
+into the associated data, so a sealed value moved to another row or another
+student fails to open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from . import envelope
+from .keyring import Keyring
+
+
+class StudentSealer:
+    def __init__(self, keyring: Keyring) -> None:
+        self._keyring = keyring
+
+    def seal(self, student_id: UUID | str, purpose: str, data: bytes) -> bytes:
+        """Seal ``data``; raises :class:`~ledger.errors.StudentErased` for an erased student."""
+        key_id, dek = self._keyring.current(student_id)
+        return envelope.seal_derived(
+            dek, key_id, student_id=envelope.canonical_id(student_id), purpose=purpose, data=data
+        )
+
+    def open(self, student_id: UUID | str, purpose: str, sealed: bytes) -> bytes | None:
+        """The plaintext, or None once the student is erased (their key is gone).
+
+        A value moved from another row or student raises ``InvalidTag``.
+        """
+        dek = self._keyring.dek(student_id, envelope.derived_key_id(sealed))
+        if dek is None:
+            return None
+        return envelope.open_derived(
+            dek, sealed, student_id=envelope.canonical_id(student_id), purpose=purpose
+        )
+
+    def warm(self, student_ids: Iterable[UUID | str]) -> None:
+        """Load many students' keys in one query (before opening a whole cohort's rows)."""
+        self._keyring.warm(student_ids)
