@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 
 from ledger.access import Actor
 from ledger.errors import FieldProblem, ValidationFailed
@@ -24,6 +26,17 @@ bearer = HTTPBearer(
     description="A token from `careers-ledger users create` (or, later, an OIDC access token)",
 )
 STRONG_ETAG = re.compile(r'^"(\d{1,12})"$')
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Lax parsing would read ?as_of=0 as 1970-01-01 (a Unix timestamp): refuse it.
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return value
+    raise ValueError("must be a calendar date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 def get_ledger(request: Request) -> Ledger:

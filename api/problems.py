@@ -118,8 +118,8 @@ def install(app: FastAPI) -> None:
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems a route can answer (always 401 and 422)."""
-    wanted = sorted({401, 422, *statuses})
+    """OpenAPI entries for the problems a route can answer (always 400, 401 and 422)."""
+    wanted = sorted({400, 401, 422, *statuses})
     return {
         status: {
             "description": HTTPStatus(status).phrase,

@@ -25,6 +25,7 @@ class AccessPurpose(StrEnum):
     TIMELINE = "timeline"
     BENCHMARKS = "benchmarks"
     PROVIDER_ACCESS = "provider_access"
+    DESTINATIONS = "destinations"
     EXPORT = "export"
 
 
