@@ -21,7 +21,7 @@ from . import problems
 from .auth import Authenticator
 from .bootstrap import Ledger, build
 from .idempotency import InFlightKeys
-from .routes import audit, entries, evidence, health, privacy, students
+from .routes import audit, entries, evidence, health, imports, privacy, students
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -71,7 +71,7 @@ def create_app(
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, students, entries, audit, evidence, privacy):
+    for module in (health, students, entries, audit, evidence, privacy, imports):
         api.include_router(module.router)
     app.include_router(api)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

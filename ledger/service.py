@@ -308,7 +308,9 @@ class LedgerService:
                 "changes: identifiers cannot be corrected; retract and re-register instead",
                 (FieldProblem("changes", "upn and uln cannot be corrected"),),
             )
-        original = self._event(student.id, target)
+        # The target may be in this same batch, not yet saved (a transition import).
+        pending = [e for e in student.pending_events if e.originator_version == target]
+        original = self._entry(pending[0]) if pending else self._event(student.id, target)
         merged = {**original.data, "occurred_on": original.occurred_on.isoformat(), **changes}
         model = EVENT_CLASSES[target_kind].PAYLOAD
         try:
