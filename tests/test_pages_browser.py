@@ -265,7 +265,9 @@ def test_an_adviser_sees_the_server_refuse_a_bad_entry_next_to_its_field(
     page.get_by_label("Kind of experience").select_option("placement")
     page.get_by_label("Days", exact=True).fill("5")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("alert")).to_contain_text("days must not exceed", ignore_case=True)
+    expect(page.get_by_role("alert")).to_contain_text("Days: Must not exceed", ignore_case=True)
+    expect(page.locator("#f-days-error")).to_contain_text("Must not exceed the days between")
+    expect(page.get_by_label("Days", exact=True)).to_have_attribute("aria-invalid", "true")
     assert page.get_by_label("Employer").input_value() == "Midlands Metro"  # nothing lost
     assert site.kinds("ben", "workplace_experience") == 1
 

@@ -76,7 +76,7 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "advice_given": ("Advice given", "What the adviser advised (Benchmark 3)."),
         "agreed_actions": ("Agreed actions", "One a line: what the student agreed to do."),
         "intended_destination": ("Intended destination discussed", ""),
-        "follow_up_on": ("Follow-up date", "Optional; not before the interview."),
+        "follow_up_on": ("Follow-up date", "Not before the interview."),
     },
     "guidance_interview_not_taken": {
         "occurred_on": ("Date offered", ""),
@@ -91,13 +91,13 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "reflection_recorded": ("Student reflection recorded", ""),
         "curriculum_area": ("Curriculum area", "If delivered through a subject."),
         "learning_outcome_tags": ("CDI learning areas", ""),
-        "duration_minutes": ("Length in minutes", "Optional."),
+        "duration_minutes": ("Length in minutes", ""),
     },
     "workplace_experience": {
         "occurred_on": ("First day", ""),
         "kind": ("Kind of experience", ""),
         "days": ("Days", "In half days, at most the days from first to last."),
-        "hours": ("Hours", "Optional."),
+        "hours": ("Hours", ""),
         "part_time_job": ("This is a part-time job", "Part-time jobs do not count for BM6."),
         "reflection_recorded": ("Student reflection recorded", ""),
     },
@@ -115,19 +115,19 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "labour_market_information": {
         "activity": ("What the student used", "e.g. an LMI for All session."),
-        "source": ("Source", "Optional."),
+        "source": ("Source", ""),
     },
     "curriculum_learning": {
         "subject": ("Subject", ""),
         "stem": ("A STEM subject", ""),
-        "description": ("What was learned", "Optional."),
+        "description": ("What was learned", ""),
     },
     "higher_education_intent": {"considering": ("Considering higher education", "")},
     "enrolment": {"institution_kind": ("Kind of institution", "")},
-    "leaving": {"reason": ("Reason", "Optional.")},
+    "leaving": {"reason": ("Reason", "")},
     "reflection": {
         "occurred_on": ("Date", "When you wrote this."),
-        "about_sequence": ("What it is about", "Optional: an encounter, placement or interview."),
+        "about_sequence": ("What it is about", "An encounter, placement or interview."),
         "text": ("Your reflection", "What you did, what you learned, what you will do next."),
     },
     "part_time_work": {
@@ -136,7 +136,7 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "hours_per_week": ("Hours a week", "Up to 60."),
         "end_on": ("End date", "Leave empty if you still work there."),
     },
-    "intended_destination": {"notes": ("Notes", "Optional.")},
+    "intended_destination": {"notes": ("Notes", "")},
     "september_guarantee": {
         "occurred_on": ("Date of the offer", ""),
         "programme": ("Programme", ""),
@@ -145,7 +145,7 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "destination": {
         "occurred_on": ("Date the information was obtained", ""),
         "start_on": ("Start date", ""),
-        "end_on": ("End date", "Optional."),
+        "end_on": ("End date", ""),
         "source": ("Source", ""),
     },
 }
@@ -315,15 +315,20 @@ def errors_by_field(
     general: list[str] = []
     for problem in problems:
         head = problem.field.split(".", 1)[0]
+        subject, _, rest = problem.reason.partition(" ")
         if head in names:
             by_field.setdefault(head, _sentence(problem.reason))
+        elif subject in names and rest:
+            # A rule across fields names the field it is about first ("end_on must not be
+            # before occurred_on"): show it there, in the form's own words.
+            by_field.setdefault(subject, _sentence(_humanise(rest, form)))
         else:
             general.append(_sentence(_humanise(problem.reason, form)))
     return by_field, general
 
 
 def _humanise(reason: str, form: EntryForm) -> str:
-    for f in form.fields:
+    for f in sorted(form.fields, key=lambda f: -len(f.name)):
         reason = reason.replace(f.name, f.label.lower())
     return reason
 
