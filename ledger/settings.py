@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -45,6 +47,10 @@ class Settings(BaseSettings):
     )
     signing_key: SecretStr | None = Field(
         default=None, description="Hex Ed25519 seed that signs log checkpoints (production)"
+    )
+    session_key: SecretStr | None = Field(
+        default=None,
+        description="Hex key sealing the web pages' session cookies (required in production)",
     )
     log_origin: str | None = Field(
         default=None,
@@ -108,6 +114,22 @@ def load_keys(settings: Settings) -> dict[str, bytes]:
     if previous is not None:
         loaded["previous_master_key"] = previous
     return loaded
+
+
+def session_key(settings: Settings) -> bytes:
+    """The key that seals the web pages' session cookies.
+
+    ``CAREERS_LEDGER_SESSION_KEY`` when set; production refuses to run without
+    it.  In development it is derived from the key file's index key, so a
+    restart keeps everyone signed in and no new secret has to be kept.
+    """
+    configured = _hex_key("CAREERS_LEDGER_SESSION_KEY", settings.session_key)
+    if configured is not None:
+        return configured
+    if settings.mode == "production":
+        raise _refuse("CAREERS_LEDGER_SESSION_KEY", "is required in production mode")
+    index_key = load_keys(settings)["index_key"]
+    return hmac.new(index_key, b"careers-ledger/pages-session/v1", hashlib.sha256).digest()
 
 
 def new_master_key(settings: Settings, current_master_key: bytes) -> bytes:
