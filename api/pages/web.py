@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ledger.errors import LedgerError
+from ledger.errors import FieldProblem, LedgerError, ValidationFailed
 
 from . import labels
 from .session import Session, SessionCodec
@@ -119,5 +120,14 @@ class PageRoute(APIRoute):
                 return redirect("/?next=" + quote(wanted, safe="/"))
             except LedgerError as exc:
                 return error_page(request, exc)
+            except RequestValidationError as exc:
+                # A hand-edited address (a query value of the wrong type): say which one.
+                names = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+                reason = "is not a value this page understands"
+                refused = ValidationFailed(
+                    "the address is not valid: " + ", ".join(f"{n} {reason}" for n in names),
+                    tuple(FieldProblem(n, reason) for n in names),
+                )
+                return error_page(request, refused)
 
         return page_handler
