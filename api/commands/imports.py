@@ -121,7 +121,9 @@ def _register_record(app: typer.Typer) -> None:
         """Verify a student's record bundle from another deployment, then import what is new."""
         actor = Actor("record-import", Role.SYSTEM, institution_id=institution)
         with opened_ledger(database_url) as ledger:
-            importer = TransitionImport(ledger.service, TrustStore(ledger.engine))
+            importer = TransitionImport(
+                ledger.service, TrustStore(ledger.engine), ledger.evidence.origin
+            )
             report = importer.run(bundle.read_bytes(), actor=actor, dry_run=dry_run)
         _print_transition(report)
 

@@ -88,15 +88,20 @@ class _Plan:
 class TransitionImport:
     """Verify a bundle against the trusted origins, then append what is new."""
 
-    def __init__(self, service: LedgerService, trust: TrustStore) -> None:
+    def __init__(
+        self, service: LedgerService, trust: TrustStore, local_origin: str | None = None
+    ) -> None:
         self.service = service
         self.trust = trust
+        self.local_origin = local_origin
 
     def run(self, data: bytes, *, actor: Actor, dry_run: bool = False) -> TransitionReport:
         if actor.role not in STAFF_WRITERS:
             raise Forbidden(f"the {actor.role.value} role cannot import records")
         bundle = _parse(data)
         origin = str(bundle.get("origin") or "")
+        if origin and origin == self.local_origin:
+            raise _refuse("it was exported by this ledger itself; the record is already here")
         trusted = self.trust.get(origin)
         if trusted is None:
             raise _refuse(

@@ -158,5 +158,5 @@ def import_record(
 ) -> RecordImportPublic:
     """Import a student's record from an earlier institution, verified against trusted keys."""
     data = _read(file, MAX_BUNDLE_BYTES)
-    importer = TransitionImport(ledger.service, TrustStore(ledger.engine))
+    importer = TransitionImport(ledger.service, TrustStore(ledger.engine), ledger.evidence.origin)
     return RecordImportPublic.of(importer.run(data, actor=actor, dry_run=dry_run))
