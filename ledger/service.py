@@ -405,7 +405,10 @@ class LedgerService:
         """Recompute every stream's chain; ``full`` also checks commitments."""
         access.check_verify(actor)
         reader = self.app.read_stored_document if full else None
-        return verify_rows(self.app.iter_audit_rows(), reader, progress)
+        rows = self.app.iter_audit_rows()
+        if full:
+            rows = self.app.with_keys_loaded(rows)
+        return verify_rows(rows, reader, progress)
 
     def report_scope(self, institution_id: str | None, *, actor: Actor) -> str | None:
         """The institution a cohort report covers for this actor (Forbidden otherwise)."""

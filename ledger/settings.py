@@ -17,7 +17,7 @@ from .errors import FieldProblem, ValidationFailed
 from .storage.urls import sqlite_path
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
-MIN_DISTINCT_BYTES = 8  # a random 32-byte key has ~30; "00..00" or "abab..ab" has 1 or 2
+MIN_DISTINCT_BYTES = 16  # a random 32-byte key has ~30; "00..00" or "0123..ef" x4 has 1 or 8
 
 
 class Settings(BaseSettings):

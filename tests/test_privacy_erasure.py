@@ -202,3 +202,19 @@ def test_the_cli_erases_places_and_lifts_holds_naming_only_ids(
     assert "Cnclifamily" not in placed.output + lifted.output + erased.output
     wrong = runner.invoke(cli, ["erase", student, "--reason", "whim", "--yes"])
     assert wrong.exit_code == 2
+
+
+def test_a_busy_store_defers_compaction_but_never_the_erasure(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from eventsourcing.persistence import OperationalError
+
+    def busy() -> None:
+        raise OperationalError("database is locked")
+
+    student = ledger.service.register_student(factories.registration()).student_id
+    monkeypatch.setattr(ledger.app, "compact", busy)
+    ledger.service.erase(student, "request")
+    assert ledger.app.get_student(student).erased
+    assert ledger.app.ledger_recorder.select_keys(student)[0].wrapped_dek is None
+    assert "compaction after erasure deferred" in caplog.text

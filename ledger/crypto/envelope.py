@@ -23,6 +23,7 @@ import os
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +55,7 @@ class Header:
         return self.format == FORMAT_AES_GCM
 
 
+@lru_cache(maxsize=65_536)
 def canonical_id(student_id: Any) -> str:
     """The one spelling of a student id used in associated data and key wrapping."""
     return str(student_id if isinstance(student_id, UUID) else UUID(str(student_id)))

@@ -154,5 +154,21 @@ class LedgerApplication(Application[UUID]):
     def iter_audit_rows(self) -> Iterator[AuditRow]:
         return self.ledger_recorder.iter_audit_rows()
 
+    def with_keys_loaded(self, rows: Iterator[AuditRow], batch: int = 2000) -> Iterator[AuditRow]:
+        """Pass ``rows`` through, loading each batch's students' keys in a few queries.
+
+        A full verification decrypts every event: without this it would read
+        the key table once per student.
+        """
+        pending: list[AuditRow] = []
+        for row in rows:
+            pending.append(row)
+            if len(pending) == batch:
+                self.keyring.warm({r.student_id for r in pending})
+                yield from pending
+                pending = []
+        self.keyring.warm({r.student_id for r in pending})
+        yield from pending
+
     def read_stored_document(self, stored: Any) -> dict[str, Any]:
         return self.ledger_mapper.read_document(stored)
