@@ -194,6 +194,8 @@ def test_a_person_signs_in_with_their_token_using_only_the_keyboard(page: Any, s
     page.goto("/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    focus_colour = page.evaluate("getComputedStyle(document.activeElement).backgroundColor")
+    assert focus_colour == "rgb(255, 221, 0)"  # focus is visible: the yellow focus style
     page.keyboard.press("Enter")
     page.get_by_label("Access token").focus()
     page.keyboard.type("clt_not-a-real-token-at-all-0000000")

@@ -174,3 +174,24 @@ def test_charts_are_self_contained_svg_with_every_label_escaped() -> None:
     assert "http" not in drawn.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "Year 7: Met 3 of 4 (75%)" in drawn
     assert b"<title" not in charts.for_pdf(drawn)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize(
+    "palette", [charts.STATE_COLOURS, charts.SUSTAINED_COLOURS], ids=["states", "destinations"]
+)
+def test_numbers_printed_on_chart_bars_meet_the_wcag_aa_contrast_ratio(
+    palette: dict[str, tuple[str, str]],
+) -> None:
+    for fill, ink in palette.values():
+        assert _contrast(fill, ink) >= 4.5, (fill, ink)
