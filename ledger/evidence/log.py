@@ -143,29 +143,35 @@ class MerkleLogStore:
             return self._fetch(cursor, nodes)
 
     def _fetch(self, cursor: Cursor, nodes: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
-        by_level: dict[int, list[int]] = {}
-        for level, index in nodes:
-            by_level.setdefault(level, []).append(index)
+        # Two queries whatever the tree's depth: leaves by position, and every
+        # higher subtree by (level, index), joined so both engines use the key.
+        wanted = set(nodes)
+        leaves = sorted(i for level, i in wanted if level == 0)
+        higher = sorted((level, i) for level, i in wanted if level)
         found: dict[merkle.Node, bytes] = {}
-        for level, indices in by_level.items():
-            for start in range(0, len(indices), IN_CHUNK):
-                chunk = indices[start : start + IN_CHUNK]
-                marks = ", ".join(["%s"] * len(chunk))
-                if level == 0:
-                    sql = (
-                        f"SELECT position, leaf_hash FROM {self.db.log} WHERE position IN ({marks})"
-                    )
-                    params: list[Any] = chunk
-                else:
-                    sql = (
-                        f"SELECT idx, hash FROM {self.db.nodes} "
-                        f"WHERE level = %s AND idx IN ({marks})"
-                    )
-                    params = [level, *chunk]
-                cursor.execute(self.db.sql(sql), params)
-                for index, digest in cursor.fetchall():
-                    found[(level, int(index))] = bytes(digest)
-        missing = {(level, i) for level, indices in by_level.items() for i in indices} - set(found)
+        for start in range(0, len(leaves), IN_CHUNK):
+            chunk: list[Any] = leaves[start : start + IN_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                self.db.sql(
+                    f"SELECT position, leaf_hash FROM {self.db.log} WHERE position IN ({marks})"
+                ),
+                chunk,
+            )
+            found.update({(0, int(i)): bytes(h) for i, h in cursor.fetchall()})
+        for start in range(0, len(higher), IN_CHUNK):
+            pairs = higher[start : start + IN_CHUNK]
+            marks = ", ".join(["(%s, %s)"] * len(pairs))
+            cursor.execute(
+                self.db.sql(
+                    f"WITH wanted (level, idx) AS (VALUES {marks}) "
+                    f"SELECT n.level, n.idx, n.hash FROM wanted JOIN {self.db.nodes} n "
+                    "ON n.level = wanted.level AND n.idx = wanted.idx"
+                ),
+                [value for pair in pairs for value in pair],
+            )
+            found.update({(int(lv), int(i)): bytes(h) for lv, i, h in cursor.fetchall()})
+        missing = wanted - set(found)
         if missing:
             raise LogIntegrityError(
                 f"{len(missing)} subtree hashes of the global log are missing; run verify-log"
