@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from ledger.identifiers import make_upn
-from ledger.mis import FileRefused, ImportOptions, PlannedRow, RejectedRow, parse_file
+from ledger.mis import FILE_KINDS, FileRefused, ImportOptions, PlannedRow, RejectedRow, parse_file
+from ledger.mis.activity_types import ACTIVITY_TYPES
+from ledger.mis.values import label_key
 from tests import factories
 
 DATA = Path(__file__).parent / "data" / "mis"
@@ -432,3 +434,13 @@ def test_an_enrolment_row_with_a_bad_leaving_date_is_refused_whole() -> None:
     )
     row = only_rejection("enrolments", data)
     assert row.problems[0].field == "Leaving Date"
+
+
+def test_the_documentation_lists_every_column_name_and_activity_type() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "mis-import.md").read_text("utf-8")
+    for spec in FILE_KINDS.values():
+        for column in spec.columns:
+            for name in column.names:
+                assert name in doc, name
+    cells = {label_key(part) for cell in doc.split("|") for part in cell.split(",")}
+    assert set(ACTIVITY_TYPES) <= cells
