@@ -15,6 +15,7 @@ from ledger.evidence.service import EvidenceService, signer_for
 from ledger.service import LedgerService
 from ledger.settings import Settings, load_keys
 from ledger.storage.application import LedgerApplication
+from projections.readside import ReadModels, build_read_models
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Ledger:
     engine: Engine  # the edge's own tables: users, tokens, access log
     tokens: TokenStore
     evidence: EvidenceService  # the global Merkle log, signed checkpoints and proofs
+    projections: ReadModels  # benchmark, timeline and destination views (projections.queries)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -49,7 +51,9 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Ledge
     )
     engine = engine_for(settings.database_url)
     create_tables(engine)
-    service = LedgerService(app, clock, access_log=SqlAccessLog(engine))
+    read_models = build_read_models(app, engine, clock)
+    after_append = read_models.projector.after_append if settings.project_in_process else None
+    service = LedgerService(app, clock, after_append=after_append, access_log=SqlAccessLog(engine))
     return Ledger(
         settings=settings,
         app=app,
@@ -58,4 +62,5 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Ledge
         engine=engine,
         tokens=TokenStore(engine),
         evidence=EvidenceService(app, signer_for(settings, keys), clock),
+        projections=read_models,
     )

@@ -165,3 +165,91 @@ PAYLOADS = {
     },
     "legal_hold_placed": lambda **o: {"occurred_on": "2024-10-01", "reason": "complaint", **o},
 }
+
+
+class StudentStory:
+    """One student's events built in memory and validated as the service would: for
+    pure tests of the projections' fold and rules (no database)."""
+
+    def __init__(self, born: str = "2011-03-14", **characteristics: Any) -> None:
+        import uuid
+
+        self.student_id = uuid.uuid4()
+        self.events: list[Any] = []
+        traits = {"gender": "female", **characteristics}
+        self.add("registration", **registration(date_of_birth=born, characteristics=traits))
+
+    def add(
+        self,
+        kind: str,
+        /,
+        *,
+        recorded_by: str | None = "100001",
+        provenance: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> int:
+        """Append an entry of ``kind`` (factory defaults, overridden); returns its sequence."""
+        from datetime import date
+
+        from ledger.events import EVENT_CLASSES
+        from projections.facts import LoggedEvent
+
+        build = registration if kind == "registration" else PAYLOADS.get(kind, dict)
+        model = EVENT_CLASSES[kind].PAYLOAD
+        data = model.model_validate(build(**overrides)).model_dump(mode="json")
+        occurred_on = date.fromisoformat(data.pop("occurred_on"))
+        sequence = len(self.events) + 1
+        self.events.append(
+            LoggedEvent(
+                position=sequence,
+                student_id=self.student_id,
+                sequence=sequence,
+                kind=kind,
+                occurred_on=occurred_on,
+                recorded_at=f"{occurred_on.isoformat()}T16:00:00+00:00",
+                data=data,
+                institution_id=recorded_by,
+                provenance=provenance,
+            )
+        )
+        return sequence
+
+    def correct(self, sequence: int, on: str = "2025-01-06", **changes: Any) -> int:
+        return self.add(
+            "correction", occurred_on=on, amends_sequence=sequence, changes=changes, reason="typo"
+        )
+
+    def retract(self, sequence: int, on: str = "2025-01-06") -> int:
+        return self.add(
+            "retraction", occurred_on=on, amends_sequence=sequence, reason="wrong pupil"
+        )
+
+    def facts(self) -> Any:
+        from projections.facts import fold
+
+        return fold(self.student_id, self.events)
+
+
+def entry(kind: str, on: str, /, **fields: Any) -> tuple[str, dict[str, Any]]:
+    """One entry for :func:`pupil`: its kind, date and the fields that differ."""
+    return kind, {"occurred_on": on, **fields}
+
+
+def pupil(
+    *entries: tuple[str, dict[str, Any]],
+    joined: int = 7,
+    left: tuple[int, str] | None = None,
+    born: str = "2011-03-14",
+    **characteristics: Any,
+) -> StudentStory:
+    """A pupil born 14 March 2011 (Year 7 in 2022/23) enrolled in Year ``joined`` on
+    5 September, then ``entries`` in order (sequences from 3), then leaving (year group,
+    date) if given."""
+    story = StudentStory(born=born, **characteristics)
+    year = int(born[:4]) + (4 if born[5:] < "09-01" else 5) + joined
+    story.add("enrolment", occurred_on=f"{year}-09-05", year_group=joined, academic_year=year)
+    for kind, fields in entries:
+        story.add(kind, **fields)
+    if left is not None:
+        story.add("leaving", year_group=left[0], occurred_on=left[1])
+    return story

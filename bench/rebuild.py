@@ -1,0 +1,247 @@
+"""Rebuild every projection over a large demo ledger and compare with the raw read floor.
+
+    python bench/rebuild.py --sqlite /tmp/careers-bench.db --events 1000000
+    python bench/rebuild.py --postgres \
+        'postgresql+psycopg://postgres@127.0.0.1:5432/test?schema=bench' --events 1000000
+
+The ledger is the demo school (``api/demo``) planned large enough for
+``--events`` and written in recorded-time order, in big batches, straight
+through ``LedgerService.execute``; a database that already holds enough
+events is reused.  In the same run the script measures the raw floor (read
+every stored event in pages of 5,000 and decode it with orjson, nothing else)
+twice, before and after the rebuild, and keeps the faster one.
+
+``--plaintext`` stores documents without encryption, so the floor is exactly
+"select + orjson.loads".  By default the ledger is encrypted per student, as
+deployed; the floor then also opens each AES-GCM envelope, with every
+student's key unwrapped into memory first (that bulk unwrap is timed too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import psycopg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.database import engine_for
+from api.demo.plan import in_recorded_order
+from api.demo.runner import DemoOptions, plan
+from ledger.clock import SimulatedClock
+from ledger.crypto import envelope
+from ledger.service import Command, LedgerService
+from ledger.settings import Settings, load_keys
+from ledger.storage.application import LedgerApplication
+from projections.readside import ReadModels, build_read_models
+
+EVENTS_PER_PUPIL = 53.5  # what the demo plans per pupil on roll (measured)
+WRITE_BATCH = 5_000
+PAGE = 5_000
+console = Console()
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def compose(url: str, key_file: Path, plaintext: bool) -> tuple[LedgerService, ReadModels]:
+    settings = Settings(database_url=url, key_file=key_file, project_in_process=False)
+    keys = load_keys(settings)
+    app = LedgerApplication(
+        url,
+        index_key=keys["index_key"],
+        master_key=keys["master_key"],
+        # Every pupil stays cached while the demo is written (the default cache
+        # is sized for a server, and reloading streams dominates bulk writing).
+        extra_env={"AGGREGATE_CACHE_MAXSIZE": "100000"},
+        encrypt=not plaintext,
+    )
+    clock = SimulatedClock(datetime.now(UTC))
+    return LedgerService(app, clock), build_read_models(app, engine_for(url), clock)
+
+
+def generate(service: LedgerService, wanted: int) -> None:
+    have = service.event_count()
+    if have >= wanted:
+        console.print(f"reusing the ledger's {have:,} events")
+        return
+    if have:
+        raise SystemExit("the database holds some events but too few; use an empty one")
+    pupils = math.ceil(wanted / EVENTS_PER_PUPIL * 1.05)
+    started = time.perf_counter()
+    school, now = plan(DemoOptions(students=pupils, today=date(2026, 6, 30)))
+    ordered = in_recorded_order(school.streams)
+    console.print(f"planned {len(ordered):,} events in {time.perf_counter() - started:.0f}s")
+    assert isinstance(service.clock, SimulatedClock)
+    started = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task("writing the demo ledger", total=len(ordered))
+        for moment, commands in write_batches(ordered):
+            service.clock.set(moment)
+            service.execute(commands)
+            bar.advance(task, len(commands))
+    service.clock.set(now)
+    elapsed = time.perf_counter() - started
+    console.print(f"wrote {len(ordered):,} events at {len(ordered) / elapsed:,.0f} events/s")
+
+
+def write_batches(
+    ordered: list[tuple[datetime, Command]],
+) -> Iterator[tuple[datetime, list[Command]]]:
+    """Big batches spanning several recorded moments, each stamped with its last one.
+
+    (The demo's runner keeps one moment per batch.)  A correction goes into a
+    new batch when its student already has entries in this one: the service
+    reads the corrected entry from the store, so it must be saved first.
+    """
+    batch: list[Command] = []
+    students: set[Any] = set()
+    moment = ordered[0][0] if ordered else datetime.now(UTC)
+    for recorded_at, command in ordered:
+        if len(batch) >= WRITE_BATCH or (
+            command.kind == "correction" and command.student_id in students
+        ):
+            yield moment, batch
+            batch, students = [], set()
+        batch.append(command)
+        students.add(command.student_id)
+        moment = recorded_at
+    if batch:
+        yield moment, batch
+
+
+def _pages(fetch: Callable[[int], list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+    after = 0
+    while rows := fetch(after):
+        yield rows
+        after = rows[-1][0]
+
+
+def stored_pages(url: str, app: LedgerApplication) -> Iterator[list[tuple[Any, ...]]]:
+    """(position, stream, version, topic, state) rows, keyset-paged like the projections read."""
+    table = app.recorder.events_table_name  # type: ignore[attr-defined]
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.split("///", 1)[1])
+        sql = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
+        yield from _pages(lambda after: connection.execute(sql, (after, PAGE)).fetchall())
+        connection.close()
+        return
+    parts = urlsplit(url)
+    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    dsn = f"postgresql://{parts.netloc}{parts.path}"
+    with psycopg.connect(dsn) as connection, connection.cursor(binary=True) as cursor:
+        sql = (
+            f'SELECT notification_id, originator_id::text, originator_version, topic, state '
+            f'FROM "{schema}".{table} WHERE notification_id > %s '
+            "ORDER BY notification_id LIMIT %s"
+        )
+
+        def fetch(after: int) -> list[tuple[Any, ...]]:
+            cursor.execute(sql, (after, PAGE))
+            return cursor.fetchall()
+
+        yield from _pages(fetch)
+
+
+def floor(url: str, app: LedgerApplication, plaintext: bool) -> tuple[int, float]:
+    """Events/s to select every stored event and decode it, nothing else."""
+    started = time.perf_counter()
+    deks: dict[str, bytes] = {}
+    if not plaintext:
+        for row in app.ledger_recorder.select_all_keys():
+            if not row.shredded:
+                deks[str(row.student_id).replace("-", "")] = app.keyring.unwrap_row(row)
+    count = 0
+    for rows in stored_pages(url, app):
+        for _, stream, version, topic, state in rows:
+            if plaintext or state[0] == envelope.FORMAT_CLEAR:
+                orjson.loads(memoryview(state)[1:])
+            else:
+                student = str(stream).replace("-", "")
+                document = envelope.open_sealed(
+                    deks[student], state, student_id=_dashed(student), sequence=version, topic=topic
+                )
+                orjson.loads(document)
+            count += 1
+    return count, count / (time.perf_counter() - started)
+
+
+def _dashed(hex_id: str) -> str:
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+
+
+def rebuild(read: ReadModels) -> tuple[int, float]:
+    total = read.projector.reader.head()
+    started = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task("rebuilding all projections", total=total)
+        done = read.projector.rebuild(progress=lambda n: bar.advance(task, n))
+    return done, done / (time.perf_counter() - started)
+
+
+def run(url: str, events: int, plaintext: bool, key_file: Path) -> list[str]:
+    service, read = compose(url, key_file, plaintext)
+    try:
+        generate(service, events)
+        _, before = floor(url, service.app, plaintext)
+        done, rate = rebuild(read)
+        _, after = floor(url, service.app, plaintext)
+    finally:
+        read.engine.dispose()
+        service.app.close()
+    best = max(before, after)
+    backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    mode = "plaintext" if plaintext else "encrypted"
+    return [
+        f"{backend} ({mode})",
+        f"{done:,}",
+        f"{before:,.0f} / {after:,.0f}",
+        f"{rate:,.0f}",
+        f"{rate / best:.2f}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite", help="SQLite file for the ledger (created if missing)")
+    parser.add_argument("--postgres", help="postgresql+psycopg://... URL (?schema=name)")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--plaintext", action="store_true", help="store documents unencrypted")
+    parser.add_argument("--key-file", type=Path, default=Path("/tmp/careers-bench.keys"))
+    args = parser.parse_args()
+    urls = ([f"sqlite:///{Path(args.sqlite).resolve()}"] if args.sqlite else []) + (
+        [args.postgres] if args.postgres else []
+    )
+    if not urls:
+        parser.error("give --sqlite PATH and/or --postgres URL")
+    table = Table(
+        "backend", "events", "raw floor ev/s (before / after)", "rebuild ev/s", "rebuild / floor",
+        title="Rebuild of all projections against the raw read floor",
+    )
+    for url in urls:
+        table.add_row(*run(url, args.events, args.plaintext, args.key_file))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

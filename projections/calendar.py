@@ -1,0 +1,55 @@
+"""School calendar arithmetic (DESIGN.md section 1).
+
+The academic year runs 1 September to 31 August and is named by the year it
+starts in (2025 = 2025/26).  A year group is kept as the academic year in
+which the student was (or would have been) in "Year 0": Year G falls in
+academic year ``year0 + G``.  A child born 1 Sep Y-12 .. 31 Aug Y-11 starts
+Year 7 in September of Y, so ``year0 = academic_year_of(date_of_birth) + 5``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+ENGLAND = ZoneInfo("Europe/London")
+
+
+def academic_year_of(day: date) -> int:
+    """The academic year (by its starting calendar year) that contains ``day``."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def academic_year_start(academic_year: int) -> date:
+    return date(academic_year, 9, 1)
+
+
+def academic_year_end(academic_year: int) -> date:
+    return date(academic_year + 1, 8, 31)
+
+
+def year0_from_birth(date_of_birth: date) -> int:
+    """Year 7 starts in the September twelve academic years after the birth year's."""
+    return academic_year_of(date_of_birth) + 12 - 7
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of ``day`` in England, in UTC: the "known at" cut-off.
+
+    Inspectors ask what the ledger knew on a school day, so the day is the
+    English calendar day (BST in summer), not the UTC one.
+    """
+    next_midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=ENGLAND)
+    return next_midnight.astimezone(UTC) - timedelta(microseconds=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months (clamped to the month's last day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError("unreachable: every month has 28 days")

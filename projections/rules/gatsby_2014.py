@@ -1,0 +1,163 @@
+"""``gatsby-2014``: the original Gatsby Benchmarks for schools, per student (BM2-BM8).
+
+BM1 is about the institution's programme, not a student, so it has no rule here.
+"""
+
+from __future__ import annotations
+
+from ..facts import Fact
+from .base import (
+    BenchmarkRule,
+    PartResult,
+    RuleSet,
+    deadline_of,
+    evidence_of,
+    judge,
+    per_year,
+    until,
+)
+from .common import advice_recorded, destinations_recorded, higher_education_visits, provider_range
+from .registry import register_ruleset
+from .standing import Standing
+
+WORKPLACE_KINDS = frozenset({"visit", "shadowing", "placement"})
+PROVIDER_RANGES = {
+    "sixth form": frozenset({"sixth_form"}),
+    "FE college": frozenset({"fe_college"}),
+    "university": frozenset({"university", "higher_education"}),
+    "apprenticeship provider": frozenset(
+        {"apprenticeship_provider", "independent_training_provider"}
+    ),
+}
+QUALIFIED_LEVEL = 6
+
+
+def labour_market_information(standing: Standing) -> tuple[PartResult, ...]:
+    """BM2: by the end of Year 9 the student has used careers/labour-market information."""
+    used = until(standing.facts.of_kind("labour_market_information"), deadline_of(standing, 9))
+    satisfied = evidence_of(used[:1]) if used else None
+    return (judge(standing, "by_14", deadline_year_group=9, satisfied=satisfied),)
+
+
+def systematic_records(standing: Standing) -> tuple[PartResult, ...]:
+    """BM3: advice and decisions recorded; leavers' destinations for three years."""
+    return (advice_recorded(standing), *destinations_recorded(standing))
+
+
+def stem_learning(standing: Standing) -> tuple[PartResult, ...]:
+    """BM4: by the end of Year 9, careers learning linked to a STEM subject."""
+    learning = until(standing.facts.of_kind("curriculum_learning"), deadline_of(standing, 9))
+    stem = [f for f in learning if f.data.get("stem")]
+    return (
+        judge(
+            standing,
+            "by_14",
+            deadline_year_group=9,
+            satisfied=evidence_of(stem[:1]) if stem else None,
+            evidence=evidence_of(learning),
+        ),
+    )
+
+
+def employer_encounters(standing: Standing) -> tuple[PartResult, ...]:
+    """BM5: every academic year from Year 7, at least one employer encounter."""
+    return per_year(standing, standing.facts.of_kind("employer_encounter"), lambda _: True)
+
+
+def _workplace(fact: Fact) -> bool:
+    return fact.data.get("kind") in WORKPLACE_KINDS and not fact.data.get("part_time_job")
+
+
+def workplace_experience(standing: Standing) -> tuple[PartResult, ...]:
+    """BM6: a workplace experience by the end of Year 11, a second by the end of Year 13.
+
+    Visits, shadowing and work experience count; part-time jobs do not.
+    """
+    experiences = tuple(filter(_workplace, standing.facts.of_kind("workplace_experience")))
+    by_16 = until(experiences, deadline_of(standing, 11))
+    by_18 = until(experiences, deadline_of(standing, 13))
+    return (
+        judge(
+            standing,
+            "by_16",
+            deadline_year_group=11,
+            satisfied=evidence_of(by_16[:1]) if by_16 else None,
+        ),
+        judge(
+            standing,
+            "by_18",
+            deadline_year_group=13,
+            satisfied=evidence_of(by_18[:2]) if len(by_18) >= 2 else None,
+            evidence=evidence_of(by_18),
+        ),
+    )
+
+
+def provider_encounters(standing: Standing) -> tuple[PartResult, ...]:
+    """BM7: the full range of providers by 16; two university visits by 18 if considering HE."""
+    return (provider_range(standing, PROVIDER_RANGES), higher_education_visits(standing))
+
+
+def _qualified_interview(fact: Fact) -> bool:
+    return (
+        fact.kind == "guidance_interview"
+        and int(fact.data.get("adviser_qualification_level", 0)) >= QUALIFIED_LEVEL
+        and fact.data.get("format", "one_to_one") == "one_to_one"
+    )
+
+
+def guidance_interviews(standing: Standing) -> tuple[PartResult, ...]:
+    """BM8: a Level 6+ guidance interview by 16; the opportunity of a further one by 18.
+
+    The further opportunity is a second qualifying interview, or one offered
+    and declined or not attended, after the first.
+    """
+    history = standing.facts.of_kind("guidance_interview", "guidance_interview_not_taken")
+    interviews = [f for f in history if _qualified_interview(f)]
+    by_16 = until(interviews, deadline_of(standing, 11))
+    first = interviews[0] if interviews else None
+    further = [
+        f
+        for f in until(history, deadline_of(standing, 13))
+        if first is not None
+        and (f.occurred_on, f.sequence) > (first.occurred_on, first.sequence)
+        and (f.kind == "guidance_interview_not_taken" or _qualified_interview(f))
+    ]
+    return (
+        judge(
+            standing,
+            "by_16",
+            deadline_year_group=11,
+            satisfied=evidence_of(by_16[:1]) if by_16 else None,
+        ),
+        judge(
+            standing,
+            "by_18",
+            deadline_year_group=13,
+            satisfied=(first.evidence + further[0].evidence) if first and further else None,
+            evidence=first.evidence if first else (),
+        ),
+    )
+
+
+GATSBY_2014 = register_ruleset(
+    RuleSet(
+        name="gatsby-2014",
+        title="Gatsby Benchmarks (2014), schools",
+        benchmarks=(
+            BenchmarkRule(
+                "BM2",
+                "Learning from career and labour market information",
+                labour_market_information,
+            ),
+            BenchmarkRule("BM3", "Addressing the needs of each pupil", systematic_records),
+            BenchmarkRule("BM4", "Linking curriculum learning to careers", stem_learning),
+            BenchmarkRule("BM5", "Encounters with employers and employees", employer_encounters),
+            BenchmarkRule("BM6", "Experiences of workplaces", workplace_experience),
+            BenchmarkRule(
+                "BM7", "Encounters with further and higher education", provider_encounters
+            ),
+            BenchmarkRule("BM8", "Personal guidance", guidance_interviews),
+        ),
+    )
+)

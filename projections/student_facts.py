@@ -1,0 +1,365 @@
+"""The student-facts projection: every student's facts as rows, and the rolls index.
+
+``proj_students`` keeps what the rules need of a registration, ``proj_facts``
+one row per live fact (corrections applied, retractions deleted), both built
+with the pure functions of :mod:`projections.facts`, so the stored facts are
+exactly the fold of the student's events (a property test holds them to it).
+``proj_roll`` indexes enrolment spells so a cohort (institution, academic
+year, year group) is found without reading every student; it is a superset,
+and reports confirm membership from the facts for the date asked about.  An
+erasure deletes the student's rows from all three.
+
+Every event is written once; a correction or retraction reads only the row
+it amends, and the rolls index is recomputed only for students whose
+enrolments or leavings changed in the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import Connection, delete, select, tuple_
+
+from ledger.events import EVENT_CLASSES
+
+from .calendar import academic_year_of
+from .facts import (
+    REGISTRATION_SEQUENCE,
+    Fact,
+    LoggedEvent,
+    StudentFacts,
+    corrected,
+    corrected_registration,
+    is_fact,
+    new_fact,
+    registration_of,
+    student_facts,
+)
+from .sql import delete_many, insert_many
+from .tables import facts, roll, students
+
+CHUNK = 500
+CACHE_LIMIT = 500_000
+ROLL_KINDS = frozenset({"enrolment", "leaving"})
+FOLDED_KINDS = frozenset(k for k in EVENT_CLASSES if is_fact(k))
+FACT_COLUMNS = (
+    "student_id",
+    "sequence",
+    "kind",
+    "occurred_on",
+    "data",
+    "institution_id",
+    "imported",
+    "amended_by",
+)
+STUDENT_COLUMNS = ("student_id", "registration", "evidence", "withdrawn")
+ROLL_COLUMNS = (
+    "student_id",
+    "sequence",
+    "institution_id",
+    "institution_kind",
+    "from_year",
+    "until_year",
+    "year0",
+)
+
+Key = tuple[UUID, int]
+
+
+@dataclass
+class _Registration:
+    registration: dict[str, Any]
+    evidence: list[int]
+    withdrawn: bool
+
+
+@dataclass
+class _Batch:
+    """What one batch changes, before it is written."""
+
+    registrations: dict[UUID, _Registration]
+    new: dict[Key, Fact]
+    replaced: dict[Key, Fact]  # stored facts a correction changed
+    deleted: set[Key]  # stored facts a retraction removed
+    roll_changed: set[UUID]
+    erased: set[UUID]
+
+
+class StudentFactsProjection:
+    name = "student_facts"
+
+    def __init__(self, cache_limit: int = CACHE_LIMIT) -> None:
+        self.cache_limit = cache_limit
+        # After a reset, the enrolments and leavings of every student processed
+        # since, and who was withdrawn: complete, so recomputing a roll needs no
+        # read.  None means "read from the tables".
+        self._spells: dict[UUID, dict[int, Fact]] | None = None
+        self._withdrawn: set[UUID] = set()
+
+    def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
+        batch = _Batch({}, {}, {}, set(), set(), set())
+        amended = {
+            (e.student_id, int(e.data["amends_sequence"]))
+            for e in events
+            if e.kind in {"correction", "retraction"}
+        }
+        stored_facts = load_facts(connection, {k for k in amended if k[1] != REGISTRATION_SEQUENCE})
+        stored_registrations = load_registrations(
+            connection, {s for s, target in amended if target == REGISTRATION_SEQUENCE}
+        )
+        for event in events:
+            self._apply(batch, event, stored_facts, stored_registrations)
+        self._write(connection, batch)
+
+    def _apply(
+        self,
+        batch: _Batch,
+        event: LoggedEvent,
+        stored_facts: Mapping[Key, Fact],
+        stored_registrations: Mapping[UUID, _Registration],
+    ) -> None:
+        student, kind = event.student_id, event.kind
+        if kind in FOLDED_KINDS:
+            batch.new[(student, event.sequence)] = new_fact(event)
+            if kind in ROLL_KINDS:
+                batch.roll_changed.add(student)
+            return
+        if kind == "erasure":
+            batch.erased.add(student)
+            return
+        if kind == "registration":
+            batch.registrations[student] = _Registration(
+                registration_of(event.data), [event.sequence], False
+            )
+        elif kind in {"correction", "retraction"}:
+            key = (student, int(event.data["amends_sequence"]))
+            if key[1] == REGISTRATION_SEQUENCE:
+                found = batch.registrations.get(student) or stored_registrations.get(student)
+                if found is None:
+                    return
+                if kind == "retraction":
+                    found.withdrawn = True
+                    batch.roll_changed.add(student)
+                else:
+                    found.registration = corrected_registration(
+                        found.registration, event.data["changes"]
+                    )
+                    found.evidence.append(event.sequence)
+                batch.registrations[student] = found
+                return
+            fact = batch.new.get(key) or batch.replaced.get(key)
+            if fact is None and key not in batch.deleted:
+                fact = stored_facts.get(key)
+            if fact is None:
+                return  # amends an entry that is not a fact (a legal hold, say)
+            if fact.kind in ROLL_KINDS:
+                batch.roll_changed.add(student)
+            target = batch.new if key in batch.new else batch.replaced
+            if kind == "retraction":
+                target.pop(key, None)
+                if key in stored_facts:
+                    batch.deleted.add(key)
+            else:
+                target[key] = corrected(fact, event.data["changes"], event.sequence)
+
+    def _write(self, connection: Connection, batch: _Batch) -> None:
+        erased = batch.erased
+        if erased:
+            forget_students(connection, erased)
+        gone = [
+            (s.hex, seq) for s, seq in (batch.deleted | batch.replaced.keys()) if s not in erased
+        ]
+        delete_many(connection, facts, ("student_id", "sequence"), gone)
+        rows = [
+            _fact_row(student, fact)
+            for (student, _), fact in (*batch.new.items(), *batch.replaced.items())
+            if student not in erased
+        ]
+        insert_many(connection, facts, FACT_COLUMNS, rows)
+        insert_many(
+            connection,
+            students,
+            STUDENT_COLUMNS,
+            [
+                (s.hex, orjson.dumps(r.registration), _joined(r.evidence), int(r.withdrawn))
+                for s, r in batch.registrations.items()
+                if s not in erased
+            ],
+            upsert_on=("student_id",),
+        )
+        changed = sorted(batch.roll_changed - erased)
+        self._remember(batch)
+        if changed:
+            self._write_roll(connection, changed)
+
+    def _remember(self, batch: _Batch) -> None:
+        spells = self._spells
+        if spells is None:
+            return
+        for (student, sequence), fact in (*batch.new.items(), *batch.replaced.items()):
+            if fact.kind in ROLL_KINDS:
+                spells.setdefault(student, {})[sequence] = fact
+        for student, sequence in batch.deleted:
+            spells.get(student, {}).pop(sequence, None)
+        for student, registration in batch.registrations.items():
+            if registration.withdrawn:
+                self._withdrawn.add(student)
+        for student in batch.erased:
+            spells.pop(student, None)
+            self._withdrawn.discard(student)
+        if len(spells) > self.cache_limit:
+            self.forget_cache()
+
+    def _write_roll(self, connection: Connection, changed: list[UUID]) -> None:
+        if self._spells is not None:
+            spells = {s: list(self._spells.get(s, {}).values()) for s in changed}
+            withdrawn = self._withdrawn
+        else:
+            spells = load_facts_of(connection, changed, kinds=ROLL_KINDS)
+            registrations = load_registrations(connection, set(changed))
+            withdrawn = {s for s, r in registrations.items() if r.withdrawn}
+        delete_many(connection, roll, ("student_id",), [(s.hex,) for s in changed])
+        rows = [
+            row
+            for student in changed
+            if student not in withdrawn
+            for row in roll_rows(student, spells.get(student, []))
+        ]
+        insert_many(connection, roll, ROLL_COLUMNS, rows)
+
+    def reset(self, connection: Connection) -> None:
+        for table in (roll, facts, students):
+            connection.execute(delete(table))
+        self._spells, self._withdrawn = {}, set()
+
+    def forget_cache(self) -> None:
+        self._spells, self._withdrawn = None, set()
+
+
+# -- reading the tables ------------------------------------------------------------
+def _fact_row(student: UUID, fact: Fact) -> tuple[Any, ...]:
+    return (
+        student.hex,
+        fact.sequence,
+        fact.kind,
+        fact.occurred_on.isoformat(),
+        orjson.dumps(fact.data),
+        fact.institution_id,
+        int(fact.imported),
+        _joined(fact.amended_by),
+    )
+
+
+def _joined(numbers: Iterable[int]) -> str:
+    return ",".join(str(n) for n in numbers)
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in text.split(",") if n]
+
+
+def _fact(row: Any) -> Fact:
+    return Fact(
+        sequence=int(row.sequence),
+        kind=row.kind,
+        occurred_on=date.fromisoformat(row.occurred_on),
+        data=orjson.loads(row.data),
+        institution_id=row.institution_id,
+        imported=bool(row.imported),
+        amended_by=tuple(_numbers(row.amended_by)),
+    )
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def load_facts(connection: Connection, keys: set[Key]) -> dict[Key, Fact]:
+    """The stored facts with these (student, sequence) keys."""
+    found: dict[Key, Fact] = {}
+    ids = {s.hex: s for s, _ in keys}
+    for chunk in _chunks(sorted((s.hex, seq) for s, seq in keys)):
+        query = select(facts).where(tuple_(facts.c.student_id, facts.c.sequence).in_(chunk))
+        for row in connection.execute(query):
+            found[(ids[row.student_id], int(row.sequence))] = _fact(row)
+    return found
+
+
+def load_facts_of(
+    connection: Connection, student_ids: Sequence[UUID], *, kinds: Iterable[str] = ()
+) -> dict[UUID, list[Fact]]:
+    found: dict[UUID, list[Fact]] = {}
+    wanted = sorted(kinds)
+    for chunk in _chunks([s.hex for s in student_ids]):
+        query = select(facts).where(facts.c.student_id.in_(chunk))
+        if wanted:
+            query = query.where(facts.c.kind.in_(wanted))
+        for row in connection.execute(query):
+            found.setdefault(UUID(hex=row.student_id), []).append(_fact(row))
+    return found
+
+
+def load_registrations(connection: Connection, student_ids: set[UUID]) -> dict[UUID, _Registration]:
+    found: dict[UUID, _Registration] = {}
+    for chunk in _chunks(sorted(s.hex for s in student_ids)):
+        for row in connection.execute(select(students).where(students.c.student_id.in_(chunk))):
+            found[UUID(hex=row.student_id)] = _Registration(
+                orjson.loads(row.registration), _numbers(row.evidence), bool(row.withdrawn)
+            )
+    return found
+
+
+def load_student_facts(connection: Connection, student_ids: Sequence[UUID]) -> list[StudentFacts]:
+    """The stored facts of these students (unknown and erased ones are left out)."""
+    registrations = load_registrations(connection, set(student_ids))
+    stored = load_facts_of(connection, list(registrations))
+    return [
+        student_facts(s, r.registration, r.evidence, r.withdrawn, stored.get(s, []))
+        for s, r in registrations.items()
+    ]
+
+
+def forget_students(connection: Connection, student_ids: Iterable[UUID]) -> None:
+    keys = sorted(s.hex for s in student_ids)
+    for chunk in _chunks(keys):
+        for table in (roll, facts, students):
+            connection.execute(delete(table).where(table.c.student_id.in_(chunk)))
+
+
+def roll_rows(student: UUID, spells_and_leavings: Iterable[Fact]) -> list[tuple[Any, ...]]:
+    """Index rows for each enrolment spell: where, from which year, until which at most."""
+    ordered = sorted(spells_and_leavings, key=lambda f: (f.occurred_on, f.sequence))
+    enrolments = sorted(
+        (f for f in ordered if f.kind == "enrolment"),
+        key=lambda f: (int(f.data["academic_year"]), f.occurred_on, f.sequence),
+    )
+    leavings = [f for f in ordered if f.kind == "leaving"]
+    rows = []
+    for index, spell in enumerate(enrolments):
+        institution = str(spell.data["institution_id"])
+        ends = [
+            academic_year_of(leaving.occurred_on)
+            for leaving in leavings
+            if leaving.data.get("institution_id") == institution
+            and leaving.occurred_on >= spell.occurred_on
+        ]
+        ends += [int(later.data["academic_year"]) for later in enrolments[index + 1 :]]
+        year = int(spell.data["academic_year"])
+        rows.append(
+            (
+                student.hex,
+                spell.sequence,
+                institution,
+                str(spell.data.get("institution_kind", "school")),
+                year,
+                max(min(ends), year) if ends else None,
+                year - int(spell.data["year_group"]),
+            )
+        )
+    return rows

@@ -1,0 +1,94 @@
+"""The read side's tables, on the ledger's own database (SQLAlchemy Core).
+
+Each projection owns its tables (``proj_students``, ``proj_facts`` and
+``proj_roll`` the student-facts projection, ``proj_timeline`` the timeline);
+``proj_positions`` holds each one's last
+processed notification id and is written in the same transaction as its
+rows.  Student ids are stored as 32-character hex, dates as ISO text and
+documents as orjson bytes, which reads the same on SQLite and PostgreSQL and
+needs no per-row type conversion on the hot path.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+metadata = MetaData()
+
+positions = Table(
+    "proj_positions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    # Bumped by every rebuild, so a batch begun before a rebuild cannot commit after it.
+    Column("generation", Integer, nullable=False),
+)
+
+students = Table(
+    "proj_students",
+    metadata,
+    Column("student_id", String(32), primary_key=True),
+    Column("registration", LargeBinary, nullable=False),  # date of birth, characteristics
+    Column("evidence", String(200), nullable=False),  # registration and its corrections
+    Column("withdrawn", Integer, nullable=False),  # the registration was retracted
+)
+
+facts = Table(
+    "proj_facts",
+    metadata,
+    Column("student_id", String(32), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("occurred_on", String(10), nullable=False),
+    Column("data", LargeBinary, nullable=False),  # structured fields only, no free text
+    Column("institution_id", String(16)),
+    Column("imported", Integer, nullable=False),
+    Column("amended_by", String(200), nullable=False),
+)
+
+roll = Table(
+    "proj_roll",
+    metadata,
+    Column("student_id", String(32), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("institution_id", String(16), nullable=False),
+    Column("institution_kind", String(16), nullable=False),
+    Column("from_year", Integer, nullable=False),
+    Column("until_year", Integer),  # the last academic year it could cover; open when NULL
+    Column("year0", Integer, nullable=False),  # Year G falls in academic year year0 + G
+    Index("proj_roll_institution", "institution_id", "from_year"),
+)
+
+timeline = Table(
+    "proj_timeline",
+    metadata,
+    Column("student_id", String(32), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("occurred_on", String(10), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("institution_id", String(16)),
+    Column("provenance", LargeBinary),
+    Column("corrected_by", String(200), nullable=False, default=""),
+    Column("retracted_by", Integer),
+    Column("body", LargeBinary, nullable=False),
+)
+
+
+def create_tables(engine: Engine) -> None:
+    """Create missing tables; tolerate another process creating them at the same moment."""
+    try:
+        metadata.create_all(engine)
+    except (IntegrityError, ProgrammingError):
+        metadata.create_all(engine)

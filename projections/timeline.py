@@ -1,0 +1,147 @@
+"""The transition-integrated record: advice and decisions, in order, across institutions.
+
+One row per entry that carries advice or a decision (guidance interviews,
+offers not taken, intended destinations, September Guarantee offers,
+destinations, higher-education intent) or places it (enrolments, leavings,
+imported prior records), with its provenance.  A correction rewrites the
+row's details and names itself in ``corrected_by``; a retraction marks the
+row (``retracted_by``), which hides it from the timeline but not from the
+student's history.  An erasure deletes the student's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, select
+
+from .facts import LoggedEvent
+from .sql import delete_many, insert_many
+from .tables import timeline
+
+TIMELINE_KINDS = frozenset(
+    {
+        "enrolment",
+        "leaving",
+        "prior_record_import",
+        "guidance_interview",
+        "guidance_interview_not_taken",
+        "higher_education_intent",
+        "intended_destination",
+        "september_guarantee",
+        "destination",
+    }
+)
+AMENDMENTS = frozenset({"correction", "retraction"})
+COLUMNS = (
+    "student_id",
+    "sequence",
+    "kind",
+    "occurred_on",
+    "recorded_at",
+    "institution_id",
+    "provenance",
+    "corrected_by",
+    "retracted_by",
+    "body",
+)
+CHUNK = 500
+
+Row = dict[str, Any]
+Key = tuple[str, int]
+
+
+class TimelineProjection:
+    name = "timeline"
+
+    def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
+        new: dict[Key, Row] = {}
+        amendments: list[LoggedEvent] = []
+        erased: set[str] = set()
+        for event in events:
+            student = event.student_id.hex
+            if event.kind == "erasure":
+                erased.add(student)
+                new = {key: row for key, row in new.items() if key[0] != student}
+                amendments = [a for a in amendments if a.student_id != event.student_id]
+            elif event.kind in TIMELINE_KINDS:
+                new[(student, event.sequence)] = _row(event)
+            elif event.kind in AMENDMENTS:
+                amendments.append(event)
+        targets = {_target(a) for a in amendments} - new.keys()
+        stored = self._load(connection, targets)
+        changed: set[Key] = set()
+        for amendment in amendments:
+            key = _target(amendment)
+            row = new.get(key) or stored.get(key)
+            if row is None:
+                continue  # amends an entry the timeline does not show (e.g. an encounter)
+            _amend(row, amendment)
+            if key in stored:
+                changed.add(key)
+        for chunk in _chunks(sorted(erased)):
+            connection.execute(delete(timeline).where(timeline.c.student_id.in_(chunk)))
+        delete_many(connection, timeline, ("student_id", "sequence"), sorted(changed))
+        rows = [*new.values(), *(stored[key] for key in changed)]
+        insert_many(connection, timeline, COLUMNS, [_stored(row) for row in rows])
+
+    def reset(self, connection: Connection) -> None:
+        connection.execute(delete(timeline))
+
+    def forget_cache(self) -> None:
+        """Nothing cached: every batch reads what it amends."""
+
+    def _load(self, connection: Connection, keys: set[Key]) -> dict[Key, Row]:
+        found: dict[Key, Row] = {}
+        for chunk in _chunks(sorted({student for student, _ in keys})):
+            rows = connection.execute(
+                select(timeline).where(timeline.c.student_id.in_(chunk))
+            ).mappings()
+            for row in rows:
+                key = (row["student_id"], row["sequence"])
+                if key in keys:
+                    found[key] = {**row, "body": orjson.loads(row["body"])}
+        return found
+
+
+def _row(event: LoggedEvent) -> Row:
+    return {
+        "student_id": event.student_id.hex,
+        "sequence": event.sequence,
+        "kind": event.kind,
+        "occurred_on": event.occurred_on.isoformat(),
+        "recorded_at": event.recorded_at,
+        "institution_id": event.institution_id,
+        "provenance": None if event.provenance is None else orjson.dumps(event.provenance),
+        "corrected_by": "",
+        "retracted_by": None,
+        "body": dict(event.data),
+    }
+
+
+def _target(amendment: LoggedEvent) -> Key:
+    return (amendment.student_id.hex, int(amendment.data["amends_sequence"]))
+
+
+def _amend(row: Row, amendment: LoggedEvent) -> None:
+    if amendment.kind == "retraction":
+        row["retracted_by"] = amendment.sequence
+        return
+    changes = dict(amendment.data["changes"])
+    moved_to = changes.pop("occurred_on", None)
+    if moved_to is not None:
+        row["occurred_on"] = str(moved_to)
+    row["body"] = {**row["body"], **changes}
+    corrected = [c for c in str(row["corrected_by"]).split(",") if c]
+    row["corrected_by"] = ",".join([*corrected, str(amendment.sequence)])
+
+
+def _stored(row: Row) -> tuple[Any, ...]:
+    return tuple(orjson.dumps(row[c]) if c == "body" else row[c] for c in COLUMNS)
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
