@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI
 from ledger.clock import Clock
 from ledger.settings import Settings
 
-from . import problems
+from . import pages, problems
 from .auth import Authenticator
 from .bootstrap import Ledger, build
 from .idempotency import InFlightKeys
@@ -74,6 +74,7 @@ def create_app(
     for module in (health, students, entries, audit, evidence, privacy, imports):
         api.include_router(module.router)
     app.include_router(api)
+    pages.install(app)  # the web pages: sign-in at /, static files at /static
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
