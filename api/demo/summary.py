@@ -1,0 +1,91 @@
+"""What the demo prints when it has finished: the school it made and what to try next.
+
+``print_summary`` is the one place the demo's report is assembled; further
+sections (the benchmark tables) are appended to it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from api.bootstrap import Ledger
+from api.commands.common import console as default_console
+
+from .catalogue import SCHOOL_NAME, SCHOOL_URN
+from .runner import DemoStats
+
+NEXT_COMMANDS = (
+    ("careers-ledger report benchmarks", "Gatsby Benchmark attainment, per cohort and per part"),
+    ("careers-ledger verify", "recompute every student's hash chain"),
+    (
+        f"careers-ledger users create --role careers_leader --institution {SCHOOL_URN}",
+        "a sign-in token for the pages (or --role adviser, auditor; student with --student ID)",
+    ),
+    (
+        "careers-ledger serve",
+        "then open http://127.0.0.1:8000/ and paste the token: the cohort dashboard, "
+        "student records, audit and evidence pages (the HTTP API is at /api/v1/docs)",
+    ),
+)
+
+
+def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = None) -> None:
+    out = console or default_console
+    out.print(
+        f"\n[bold]{SCHOOL_NAME}[/bold] (URN {SCHOOL_URN}), seed {stats.seed}, "
+        f"today {stats.today:%d %B %Y}"
+    )
+    out.print(_roll_table(stats), _kinds_table(stats), _leavers_table(stats))
+    out.print(
+        f"Wrote {stats.events_written:,} events in {stats.writing_seconds:.1f} s "
+        f"({stats.events_per_second:,.0f} events/s); planning took {stats.planning_seconds:.1f} s, "
+        f"{stats.seconds:.1f} s in all. The ledger now holds {ledger.service.event_count():,} "
+        "events."
+    )
+    out.print(f"Database: [bold]{stats.database_url}[/bold]")
+    out.print(_next_table())
+
+
+def _roll_table(stats: DemoStats) -> Table:
+    table = Table("year group", "students", title="Students on roll")
+    for year_group, count in stats.roll_by_year_group.items():
+        table.add_row(f"Year {year_group}", f"{count:,}")
+    table.add_row("[bold]all[/bold]", f"[bold]{sum(stats.roll_by_year_group.values()):,}[/bold]")
+    return table
+
+
+def _kinds_table(stats: DemoStats) -> Table:
+    table = Table("kind", "events", title="Events by kind")
+    for kind, count in stats.entries_by_kind.items():
+        table.add_row(kind, f"{count:,}")
+    table.add_row("[bold]all[/bold]", f"[bold]{stats.events_written:,}[/bold]")
+    return table
+
+
+def _leavers_table(stats: DemoStats) -> Table:
+    table = Table(
+        "left in",
+        "stage",
+        "cohort",
+        "left the school",
+        "with a destination",
+        title="Leaver cohorts (KS4: everyone who finished Year 11)",
+    )
+    for cohort in stats.leaver_cohorts:
+        year = cohort.academic_year
+        table.add_row(
+            f"{year}/{(year + 1) % 100:02d}",
+            cohort.stage,
+            str(cohort.students),
+            str(cohort.left_the_school),
+            str(cohort.with_destination),
+        )
+    return table
+
+
+def _next_table() -> Table:
+    table = Table("try next", "what it shows", title="Next steps", title_justify="left")
+    for command, meaning in NEXT_COMMANDS:
+        table.add_row(f"[bold]{command}[/bold]", meaning)
+    return table

@@ -1,0 +1,237 @@
+"""The demo school: a small seeded run, read back from the ledger it wrote."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from typer.testing import CliRunner
+
+from api.bootstrap import Ledger, build
+from api.cli import app as cli
+from api.demo.generate import plan_school
+from api.demo.plan import in_recorded_order
+from api.demo.runner import DemoOptions, DemoStats, LedgerNotEmpty, run_demo
+from ledger.clock import SimulatedClock
+from ledger.events import EVENT_CLASSES
+from ledger.identifiers import is_valid_uln, is_valid_upn
+from ledger.settings import Settings
+from projections import queries
+from projections.rules import State
+
+TODAY = date(2025, 11, 20)  # a Thursday in the autumn term; fixed, so runs repeat
+NOW = datetime(2025, 11, 20, 20, 0, tzinfo=UTC)
+SEED = 7
+STUDENTS = 40
+
+
+@dataclass(frozen=True)
+class Logged:
+    student_id: UUID
+    sequence: int
+    kind: str
+    occurred_on: date
+    recorded_at: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class School:
+    ledger: Ledger
+    stats: DemoStats
+    log: list[Logged]
+    database_url: str
+
+
+def write_demo(database_url: str, *, students: int = STUDENTS, seed: int = SEED) -> School:
+    clock = SimulatedClock(datetime(2000, 1, 1, tzinfo=UTC))
+    settings = Settings(database_url=database_url, project_in_process=False)
+    ledger = build(settings, clock, sole_writer=True)
+    stats = run_demo(ledger, clock, DemoOptions(seed=seed, students=students, today=TODAY))
+    return School(ledger, stats, read_log(ledger), database_url)
+
+
+def read_log(ledger: Ledger) -> list[Logged]:
+    decoded = (ledger.app.mapper.to_domain_event(n) for n in ledger.app.iter_notifications())
+    return [
+        Logged(e.originator_id, e.originator_version, e.KIND, e.occurred_on, e.timestamp, e.data)
+        for e in decoded
+    ]
+
+
+def by_student(log: list[Logged]) -> dict[UUID, list[Logged]]:
+    streams: dict[UUID, list[Logged]] = defaultdict(list)
+    for event in log:
+        streams[event.student_id].append(event)
+    return streams
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'school.db'}"
+    written = write_demo(url)
+    yield written
+    written.ledger.close()
+
+
+def test_the_same_seed_writes_the_same_school_again(school: School, tmp_path: Path) -> None:
+    again = write_demo(f"sqlite:///{tmp_path / 'again.db'}")
+    try:
+
+        def content(log: list[Logged]) -> list[tuple[Any, ...]]:
+            return [(e.kind, e.occurred_on, e.recorded_at, e.data) for e in log]
+
+        assert content(again.log) == content(school.log)
+        assert again.stats.entries_by_kind == school.stats.entries_by_kind
+    finally:
+        again.ledger.close()
+
+
+def test_another_seed_plans_another_school() -> None:
+    first = plan_school(SEED, STUDENTS, TODAY, NOW)
+    other = plan_school(SEED + 1, STUDENTS, TODAY, NOW)
+    names = [(p.given_name, p.family_name, p.date_of_birth) for p in first.pupils]
+    assert names != [(p.given_name, p.family_name, p.date_of_birth) for p in other.pupils]
+
+
+@pytest.mark.parametrize("today", [date(2023, 9, 1), date(2024, 8, 20), date(2025, 3, 2)])
+def test_every_planned_entry_is_valid_whatever_the_seed_and_the_day(today: date) -> None:
+    now = datetime.combine(today, time(20, 0), tzinfo=UTC)
+    for seed in range(3):
+        for moment, command in in_recorded_order(plan_school(seed, 60, today, now).streams):
+            EVENT_CLASSES[command.kind].PAYLOAD.model_validate(command.payload)
+            occurred = command.payload["occurred_on"]
+            assert occurred <= moment.date() <= occurred + timedelta(days=14)
+
+
+def test_every_students_chain_verifies_and_every_planned_event_was_written(school: School) -> None:
+    report = school.ledger.service.verify()
+    assert report.ok
+    assert report.events == school.stats.events_written == len(school.log)
+    assert dict(Counter(e.kind for e in school.log)) == school.stats.entries_by_kind
+
+
+def test_every_year_group_from_7_to_13_is_on_roll_this_year(school: School) -> None:
+    on_roll = set()
+    for events in by_student(school.log).values():
+        enrolled = [e for e in events if e.kind == "enrolment" and e.data["academic_year"] == 2025]
+        left = [e for e in events if e.kind == "leaving"]
+        if enrolled and not left:
+            on_roll.add(enrolled[-1].data["year_group"])
+    assert on_roll == set(range(7, 14))
+    assert set(school.stats.roll_by_year_group) == set(range(7, 14))
+
+
+def test_registrations_have_valid_identifiers_and_birthdays_that_fit_the_year_group(
+    school: School,
+) -> None:
+    for events in by_student(school.log).values():
+        registration, enrolments = events[0], [e for e in events if e.kind == "enrolment"]
+        assert registration.kind == "registration"
+        data = registration.data
+        assert is_valid_upn(data["upn"])
+        first = enrolments[0].data
+        year7 = first["academic_year"] - (first["year_group"] - 7)
+        born = date.fromisoformat(data["date_of_birth"])
+        assert date(year7 - 12, 9, 1) <= born <= date(year7 - 11, 8, 31)
+        reached_year_10 = max(e.data["year_group"] for e in enrolments) >= 10
+        assert (data["uln"] is not None) == reached_year_10
+        assert data["uln"] is None or is_valid_uln(data["uln"])
+
+
+def test_nothing_is_recorded_before_it_happened_nor_more_than_a_fortnight_later(
+    school: School,
+) -> None:
+    for events in by_student(school.log).values():
+        assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+        recorded = [e.recorded_at for e in events]
+        assert recorded == sorted(recorded)
+        for event in events:
+            assert event.occurred_on <= TODAY
+            assert event.occurred_on <= event.recorded_at.date()
+            assert event.recorded_at.date() - event.occurred_on <= timedelta(days=14)
+            assert event.recorded_at <= NOW
+
+
+def test_most_leavers_who_finished_year_11_or_13_have_destinations(school: School) -> None:
+    leavers = with_destination = 0
+    for events in by_student(school.log).values():
+        finished = [e for e in events if e.kind == "leaving" and e.data["year_group"] in (11, 13)]
+        if finished:
+            leavers += 1
+            with_destination += any(e.kind == "destination" for e in events)
+    assert leavers >= 20
+    assert with_destination / leavers >= 0.9
+
+
+def test_a_few_entries_are_corrected_or_retracted_and_each_names_an_earlier_entry(
+    school: School,
+) -> None:
+    amendments = [e for e in school.log if e.kind in {"correction", "retraction"}]
+    assert {e.kind for e in amendments} == {"correction", "retraction"}
+    assert len(amendments) < 0.02 * len(school.log)
+    for amendment in amendments:
+        assert amendment.data["amends_sequence"] < amendment.sequence
+
+
+def test_the_benchmark_reports_show_every_state(school: School) -> None:
+    school.ledger.projections.projector.catch_up()
+    seen: set[State] = set()
+    for ruleset in ("gatsby-2014", "gatsby-2025"):
+        report = queries.cohort_report(school.ledger.projections, ruleset=ruleset, as_of=TODAY)
+        for summary in report.benchmarks:
+            seen |= {state for state in State if summary.overall.count(state)}
+    assert {State.MET, State.ON_TRACK, State.AT_RISK, State.NOT_MET} <= seen
+
+
+def test_a_ledger_that_already_holds_events_is_refused_and_left_as_it_was(school: School) -> None:
+    clock = SimulatedClock(NOW)
+    with pytest.raises(LedgerNotEmpty):
+        run_demo(school.ledger, clock, DemoOptions(seed=SEED, students=STUDENTS, today=TODAY))
+    assert school.ledger.service.event_count() == school.stats.events_written
+
+
+def test_the_demo_command_refuses_a_database_that_already_holds_events(school: School) -> None:
+    result = CliRunner().invoke(
+        cli, ["demo", "--database-url", school.database_url, "--today", TODAY.isoformat()]
+    )
+    assert result.exit_code == 1
+    assert "already holds" in result.output
+    assert "--database-url" in result.output
+    assert school.ledger.service.event_count() == school.stats.events_written
+
+
+def test_the_demo_command_writes_a_school_and_says_what_to_try_next(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    args = ["demo", "--database-url", url, "--students", "20", "--today", TODAY.isoformat()]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Students on roll" in result.output
+    assert "careers-ledger verify" in result.output
+    assert url in result.output
+
+
+def test_the_demo_command_refuses_a_today_in_the_future(tmp_path: Path) -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    url = f"sqlite:///{tmp_path / 'future.db'}"
+    result = CliRunner().invoke(cli, ["demo", "--database-url", url, "--today", str(tomorrow)])
+    assert result.exit_code == 2
+    assert "--today" in result.output
+
+
+def test_the_demo_writes_exactly_the_planned_school_on_either_backend(database_url: str) -> None:
+    written = write_demo(database_url, students=20)
+    try:
+        assert written.ledger.service.verify().ok
+        planned = in_recorded_order(plan_school(SEED, 20, TODAY, NOW).streams)
+        assert [(e.recorded_at, e.kind, e.occurred_on) for e in written.log] == [
+            (moment, command.kind, command.payload["occurred_on"]) for moment, command in planned
+        ]
+    finally:
+        written.ledger.close()
