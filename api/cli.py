@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import demo, evidence, export, imports, privacy, serve, users, verify
+from api.commands import (
+    demo,
+    evidence,
+    export,
+    imports,
+    privacy,
+    project,
+    reports,
+    serve,
+    users,
+    verify,
+)
 
 app = typer.Typer(
     name="careers-ledger",
@@ -19,7 +30,7 @@ def _root() -> None:
     """Careers Ledger: an event-sourced, verifiable record of careers education."""
 
 
-for module in (verify, users, serve, evidence, export, imports, privacy, demo):
+for module in (verify, users, serve, evidence, export, imports, privacy, demo, reports, project):
     module.register(app)
 
 

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from api.bootstrap import Ledger
 from api.commands.common import console as default_console
+from api.commands.report_tables import benchmark_table
+from projections.queries import cohort_report
 
 from .catalogue import SCHOOL_NAME, SCHOOL_URN
 from .runner import DemoStats
@@ -37,6 +39,11 @@ def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = No
         f"today {stats.today:%d %B %Y}"
     )
     out.print(_roll_table(stats), _kinds_table(stats), _leavers_table(stats))
+    for ruleset in ("gatsby-2014", "gatsby-2025"):
+        report = cohort_report(
+            ledger.projections, ruleset=ruleset, institution_id=SCHOOL_URN, as_of=stats.today
+        )
+        out.print(benchmark_table(report))
     out.print(
         f"Wrote {stats.events_written:,} events in {stats.writing_seconds:.1f} s "
         f"({stats.events_per_second:,.0f} events/s); planning took {stats.planning_seconds:.1f} s, "
