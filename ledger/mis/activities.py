@@ -114,6 +114,14 @@ def _vocabulary(table: dict[str, str], what: str) -> Callable[[str], str]:
     return lambda cell: choose(cell, table, what)
 
 
+_EMPLOYER_ACTIVITY = _vocabulary(EMPLOYER_ACTIVITIES, "employer activity")
+_EXPERIENCE_KIND = _vocabulary(EXPERIENCE_KINDS, "experience kind")
+_PROVIDER_TYPE = _vocabulary(PROVIDER_TYPES, "provider type")
+_MODE = _vocabulary(MODES, "mode")
+_INTERVIEW_FORMAT = _vocabulary(INTERVIEW_FORMATS, "interview format")
+_INTERVIEW_OUTCOME = _vocabulary(INTERVIEW_OUTCOMES, "interview outcome")
+
+
 def _tags(cell: str) -> list[str]:
     return [choose(item, LEARNING_AREAS, "CDI learning area") for item in parse_list(cell)]
 
@@ -132,7 +140,7 @@ def _employer_encounter(reader: RowReader, payload: dict[str, Any], type_text: s
         payload,
         "activity",
         "employer_activity",
-        _vocabulary(EMPLOYER_ACTIVITIES, "employer activity"),
+        _EMPLOYER_ACTIVITY,
     )
     payload.setdefault("activity", "other")
     for flag in (
@@ -148,7 +156,7 @@ def _employer_encounter(reader: RowReader, payload: dict[str, Any], type_text: s
 
 
 def _workplace_experience(reader: RowReader, payload: dict[str, Any], type_text: str) -> None:
-    reader.put(payload, "kind", "experience_kind", _vocabulary(EXPERIENCE_KINDS, "experience kind"))
+    reader.put(payload, "kind", "experience_kind", _EXPERIENCE_KIND)
     reader.put(payload, "employer_name", "organisation", str)
     reader.put(payload, "end_on", "end_date", parse_date)
     reader.put(payload, "days", "days", parse_decimal)
@@ -166,11 +174,9 @@ def _workplace_experience(reader: RowReader, payload: dict[str, Any], type_text:
 
 
 def _provider_encounter(reader: RowReader, payload: dict[str, Any], type_text: str) -> None:
-    reader.put(
-        payload, "provider_type", "provider_type", _vocabulary(PROVIDER_TYPES, "provider type")
-    )
+    reader.put(payload, "provider_type", "provider_type", _PROVIDER_TYPE)
     reader.put(payload, "provider_name", "organisation", str)
-    reader.put(payload, "mode", "mode", _vocabulary(MODES, "mode"))
+    reader.put(payload, "mode", "mode", _MODE)
     for path, key in (
         ("met_staff", "met_staff"),
         ("met_students", "met_students"),
@@ -184,9 +190,7 @@ def _provider_encounter(reader: RowReader, payload: dict[str, Any], type_text: s
 def _guidance_interview(reader: RowReader, payload: dict[str, Any], type_text: str) -> None:
     reader.put(payload, "adviser_name", "adviser", str)
     reader.put(payload, "adviser_qualification_level", "adviser_level", _level)
-    reader.put(
-        payload, "format", "interview_format", _vocabulary(INTERVIEW_FORMATS, "interview format")
-    )
+    reader.put(payload, "format", "interview_format", _INTERVIEW_FORMAT)
     reader.put(payload, "duration_minutes", "duration", parse_int)
     reader.put(payload, "topics", "topics", parse_list)
     reader.put(payload, "advice_given", "advice", str)
@@ -196,7 +200,7 @@ def _guidance_interview(reader: RowReader, payload: dict[str, Any], type_text: s
 
 
 def _interview_not_taken(reader: RowReader, payload: dict[str, Any], type_text: str) -> None:
-    reader.put(payload, "outcome", "outcome", _vocabulary(INTERVIEW_OUTCOMES, "interview outcome"))
+    reader.put(payload, "outcome", "outcome", _INTERVIEW_OUTCOME)
     reader.put(payload, "adviser_name", "adviser", str)
 
 
@@ -204,7 +208,7 @@ def _labour_market_information(reader: RowReader, payload: dict[str, Any], type_
     reader.put(payload, "activity", "description", str)
     if "activity" not in payload:
         payload["activity"] = type_text
-        reader.sources["activity"] = reader.label("activity_type")
+        reader.sources["activity"] = "activity_type"
     reader.put(payload, "source", "source", str)
 
 

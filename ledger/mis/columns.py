@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ..errors import FieldProblem
 from .source import Record, refuse
 from .values import CellError, label_key
 
 T = TypeVar("T")
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,13 @@ class RowReader:
     record: Record
     header: Header
     problems: list[FieldProblem] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # payload path -> column key
     failed: set[str] = field(default_factory=set)
+    memo: dict[tuple[Callable[[str], Any], str], Any] = field(default_factory=dict)
 
     def text(self, key: str) -> str:
-        if not self.header.has(key):
-            return ""
-        return self.record.values[self.header.positions[key]].strip()
+        position = self.header.positions.get(key)
+        return "" if position is None else self.record.values[position].strip()
 
     def label(self, key: str) -> str:
         return self.header.label(key)
@@ -108,17 +109,26 @@ class RowReader:
     def get(self, key: str, parse: Callable[[str], T], path: str | None = None) -> T | None:
         """The parsed cell, or None when blank or unreadable (then a problem is noted)."""
         if path is not None:
-            self.sources[path] = self.label(key)
+            self.sources[path] = key
         cell = self.text(key)
         if not cell:
             return None
-        try:
-            return parse(cell)
-        except CellError as exc:
-            self.problems.append(FieldProblem(self.label(key), exc.reason))
+        # One file repeats the same identifiers, dates and codes on many rows.
+        cached = parse is not str
+        found = self.memo.get((parse, cell), _UNSEEN) if cached else _UNSEEN
+        if found is _UNSEEN:
+            try:
+                found = parse(cell)
+            except CellError as exc:
+                found = exc
+            if cached:
+                self.memo[(parse, cell)] = found
+        if isinstance(found, CellError):
+            self.problems.append(FieldProblem(self.label(key), found.reason))
             if path is not None:
                 self.failed.add(path)
             return None
+        return cast(T, found)
 
     def put(
         self, payload: dict[str, Any], path: str, key: str, parse: Callable[[str], Any]
@@ -137,9 +147,9 @@ class RowReader:
         self.problems.append(FieldProblem(self.label(key), reason))
 
     def column_for(self, path: str) -> str:
-        """The file's header for a payload field path (or the path itself)."""
+        """The file's header for a payload field path, else "row"."""
         while path:
             if path in self.sources:
-                return self.sources[path]
+                return self.label(self.sources[path])
             path = path.rpartition(".")[0]
         return "row"

@@ -84,6 +84,10 @@ _SOURCES = {
 }
 
 
+def _source(cell: str) -> str:
+    return choose(cell, _SOURCES, "source")
+
+
 def check_header(header: Header, options: ImportOptions) -> None:
     require_identifier_column(header)
 
@@ -116,7 +120,7 @@ def read_row(reader: RowReader, options: ImportOptions) -> Draft:
 def _actual(reader: RowReader, payload: dict[str, Any], options: ImportOptions) -> None:
     reader.put(payload, "start_on", "start_date", parse_date)
     reader.put(payload, "end_on", "end_date", parse_date)
-    reader.put(payload, "source", "source", lambda cell: choose(cell, _SOURCES, "source"))
+    reader.put(payload, "source", "source", _source)
     payload.setdefault("source", "school")
     if "occurred_on" in payload or "occurred_on" in reader.failed:
         return
@@ -130,7 +134,7 @@ def _actual(reader: RowReader, payload: dict[str, Any], options: ImportOptions) 
         reader.failed.add("occurred_on")
         return
     payload["occurred_on"] = start
-    reader.sources["occurred_on"] = reader.label("start_date")
+    reader.sources["occurred_on"] = "start_date"
 
 
 SPEC = FileSpec("destinations", COLUMNS, read_row, check_header)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import FieldProblem
 from . import activities, destinations, enrolments, students
@@ -78,8 +79,9 @@ def _planned(
 ) -> Iterator[PlannedRow | RejectedRow]:
     seen: dict[str, int] = {}
     identities: dict[tuple[str, str], int] = {}
+    memo: dict[Any, Any] = {}  # parsed cells, for this file only
     for record in body:
-        planned = plan_row(spec, record, header, options, secret)
+        planned = plan_row(spec, record, header, options, secret, memo)
         if isinstance(planned, RejectedRow):
             yield planned
             continue

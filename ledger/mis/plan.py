@@ -104,14 +104,19 @@ class RejectedRow:
 
 
 def plan_row(
-    spec: FileSpec, record: Record, header: Header, options: ImportOptions, secret: bytes
+    spec: FileSpec,
+    record: Record,
+    header: Header,
+    options: ImportOptions,
+    secret: bytes,
+    memo: dict[Any, Any] | None = None,
 ) -> PlannedRow | RejectedRow:
     if len(record.values) != len(header.labels):
         problem = FieldProblem(
             "row", f"has {len(record.values)} values but the header has {len(header.labels)}"
         )
         return RejectedRow(record.number, record.values, (problem,))
-    reader = RowReader(record, header)
+    reader = RowReader(record, header, memo={} if memo is None else memo)
     draft = spec.read_row(reader, options)
     commands = []
     for kind, payload, renames in draft.commands:
