@@ -15,7 +15,8 @@ from ledger import chain
 from ledger.clock import SimulatedClock
 from ledger.crypto import MasterKey, header_of
 from ledger.crypto.envelope import FORMAT_AES_GCM, FORMAT_CLEAR
-from ledger.errors import StudentErased
+from ledger.errors import DuplicateStudent, StudentErased, VersionConflict
+from ledger.service import Command
 from ledger.settings import Settings, load_keys
 from ledger.storage.application import LedgerApplication
 from tests import factories
@@ -227,3 +228,25 @@ def test_a_second_process_stops_showing_a_record_another_process_erased(
         assert other.app.keyring.dek(student, b"\x00" * 16) is None
     finally:
         other.close()
+
+
+def test_an_event_sealed_under_a_key_the_table_does_not_hold_is_never_stored(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    student = ledger.service.register_student(factories.registration()).student_id
+    stray = (secrets.token_bytes(16), secrets.token_bytes(32))  # e.g. a lost race's key
+    monkeypatch.setattr(ledger.app.keyring, "current", lambda _sid: stray)
+    with pytest.raises(VersionConflict):
+        ledger.service.record(student, "enrolment", factories.enrolment())
+    monkeypatch.undo()
+    assert ledger.service.version_of(student) == 1
+    assert ledger.service.verify().ok
+
+
+def test_a_save_that_fails_leaves_its_new_key_out_of_the_cache(ledger: Ledger) -> None:
+    payload = factories.registration()
+    ledger.service.register_student(payload)
+    twin = UUID(int=7)
+    with pytest.raises(DuplicateStudent):  # same UPN: the identifier index refuses the save
+        ledger.service.execute([Command("registration", payload, twin)])
+    assert ledger.app.keyring._cached(str(twin)) is None

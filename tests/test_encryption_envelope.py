@@ -143,11 +143,32 @@ def test_the_keyring_cache_is_bounded() -> None:
     students = [uuid.uuid4() for _ in range(5)]
     for student in students:
         store.add(keyring, student)
-    reads = store.reads
+        keyring.current(student)
+    assert store.reads == 5
     keyring.current(students[0])  # evicted: read again
-    assert store.reads == reads + 1
+    assert store.reads == 6
     keyring.current(students[-1])  # still cached
-    assert store.reads == reads + 1
+    assert store.reads == 6
+
+
+def test_a_new_key_is_cached_only_when_its_save_completes() -> None:
+    keyring = Keyring(os.urandom(32))
+    keyring.store = FakeKeyStore()
+    kept, lost = uuid.uuid4(), uuid.uuid4()
+    with keyring.saving():
+        key_id, dek, _ = keyring.new_key(kept, "2025-01-10T09:00:00+00:00")
+        assert keyring.current(kept) == (key_id, dek)  # later events of the same save
+    assert keyring.current(kept) == (key_id, dek)
+
+    def losing_save() -> None:
+        with keyring.saving():
+            keyring.new_key(lost, "2025-01-10T09:00:00+00:00")
+            raise RuntimeError("the save lost a race")
+
+    with pytest.raises(RuntimeError):
+        losing_save()
+    with pytest.raises(KeyUnavailable):  # nothing cached, nothing stored
+        keyring.current(lost)
 
 
 def test_a_key_under_an_unknown_master_key_or_missing_is_a_fault_not_an_erasure() -> None:

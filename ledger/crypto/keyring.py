@@ -7,6 +7,9 @@ transaction as the stream's first event.  Erasure deletes the wrapped DEK
 student's events.  Rotating the master key re-wraps the DEKs; events are
 never touched.
 
+A new stream's key is held aside for the save that creates it (``saving``)
+and enters the shared cache only once that save committed, so a save that
+lost a race never leaves its key where another thread could seal with it.
 Unwrapped DEKs are kept in a bounded LRU.  Entries expire after
 ``ttl_seconds`` so a process that did not see an erasure (another API
 worker) forgets the key within that time even if it never reads the erasure
@@ -20,7 +23,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -140,29 +145,53 @@ class Keyring:
         self._ttl = ttl_seconds
         self._now = monotonic
         self._lock = threading.Lock()
+        self._pending: ContextVar[dict[str, tuple[bytes, bytes]] | None] = ContextVar(
+            f"new_keys_{id(self)}", default=None
+        )
 
     @property
     def kek_id(self) -> str:
         return self.master.kek_id
 
     # -- writing ----------------------------------------------------------
+    @contextmanager
+    def saving(self) -> Iterator[None]:
+        """Scope of one save: its new keys are cached only if it returns normally."""
+        pending: dict[str, tuple[bytes, bytes]] = {}
+        token = self._pending.set(pending)
+        try:
+            yield
+        finally:
+            self._pending.reset(token)
+        for sid, (key_id, dek) in pending.items():
+            self._remember(sid, key_id, dek)
+
     def new_key(self, student_id: UUID | str, created_at: str) -> tuple[bytes, bytes, WrappedKey]:
         """A fresh DEK for a new stream: (key id, DEK, wrapped form to store)."""
+        sid = canonical_id(student_id)
         key_id = os.urandom(KEY_ID_BYTES)
         dek = AESGCM.generate_key(bit_length=DEK_BYTES * 8)
-        wrapped = self.master.wrap(canonical_id(student_id), key_id, dek)
-        self._remember(canonical_id(student_id), key_id, dek)
+        wrapped = self.master.wrap(sid, key_id, dek)
+        pending = self._pending.get()
+        if pending is not None:
+            pending[sid] = (key_id, dek)
         return key_id, dek, WrappedKey(key_id, wrapped, self.master.kek_id, created_at)
 
     def current(self, student_id: UUID | str) -> tuple[bytes, bytes]:
-        """The key to seal a further event of an existing stream."""
+        """The key to seal a further event of an existing stream (or one this save creates)."""
         sid = canonical_id(student_id)
+        pending = self._pending.get()
+        if pending is not None and sid in pending:
+            return pending[sid]
         cached = self._cached(sid)
         if isinstance(cached, _Cached):
             return cached.key_id, cached.dek
         if cached is _ERASED:
             raise StudentErased("this student's record has been erased")
-        live = [row for row in self._rows(sid) if not row.shredded]
+        rows = self._rows(sid)
+        if not rows:
+            raise KeyUnavailable("the stream has no key in the key table")
+        live = [row for row in rows if not row.shredded]
         if not live:
             raise StudentErased("this student's record has been erased")
         row = live[-1]

@@ -9,7 +9,6 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application, LRUCache
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Notification, Recording
 
 from ..crypto.keyring import Keyring, MasterKey
@@ -73,19 +72,9 @@ class LedgerApplication(Application[UUID]):
         return mapper
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        new_streams = [
-            obj.id
-            for obj in objs
-            if isinstance(obj, Aggregate)
-            and any(e.originator_version == 1 for e in obj.pending_events)
-        ]
-        try:
+        # New streams' keys are cached only if their first events were stored.
+        with self.keyring.saving():
             return super().save(*objs, **kwargs)
-        except BaseException:
-            # The new streams' keys were never stored: do not keep them.
-            for student_id in new_streams:
-                self.keyring.forget(student_id)
-            raise
 
     # -- privacy operations -----------------------------------------------
     def forget_student(self, student_id: UUID) -> None:

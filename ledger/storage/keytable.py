@@ -7,6 +7,9 @@
 * The erasure event sets ``wrapped_dek`` to NULL and ``shredded_at`` in the
   same transaction as it is stored: the row stays as a tombstone, so the
   stream reads as *erased* rather than as *missing its key*.
+* Before an event sealed under an existing stream's key is stored, the key is
+  checked to be in the table and live, in the same transaction: no event is
+  ever stored under a key that was not (or that an erasure just destroyed).
 * Master key rotation rewrites ``wrapped_dek`` and ``kek_id`` only, and never
   for a tombstone (the update is guarded, so a concurrent erasure wins).
 
@@ -19,12 +22,14 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from ..crypto.envelope import FORMAT_AES_GCM, KEY_ID_BYTES
 from ..crypto.keyring import KeyRow
 from .mapper import ChainedStoredEvent
 
 KEYS_TABLE = "ledger_keys"
+SEALED = bytes([FORMAT_AES_GCM])
 KEY_COLUMNS = "originator_id, key_id, wrapped_dek, kek_id, created_at, shredded_at"
 
 
@@ -59,6 +64,7 @@ class KeyTable:
             for e in chained
             if e.new_key is not None
         ]
+        self._check_sealing_keys(cursor, chained)
         if new_keys:
             cursor.executemany(
                 self._sql(
@@ -76,6 +82,26 @@ class KeyTable:
                     ),
                     (e.recorded_at, self._db_id(e.originator_id)),
                 )
+
+    def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
+        created = {self._db_id(e.originator_id) for e in chained if e.new_key is not None}
+        used = {
+            (self._db_id(e.originator_id), bytes(e.state[1 : 1 + KEY_ID_BYTES]))
+            for e in chained
+            if e.state[:1] == SEALED and self._db_id(e.originator_id) not in created
+        }
+        for db_id, key_id in used:
+            cursor.execute(
+                self._sql(
+                    f"SELECT 1 FROM {self.keys_table} WHERE originator_id = %s AND key_id = %s "
+                    "AND wrapped_dek IS NOT NULL"
+                ),
+                (db_id, key_id),
+            )
+            if not cursor.fetchall():
+                # The service reloads the record and decides again (erased: refused).
+                msg = "an event is sealed under a key the key table does not hold"
+                raise IntegrityError(msg)
 
     # -- reads and maintenance --------------------------------------------
     def select_keys(self, student_id: UUID | str) -> list[KeyRow]:

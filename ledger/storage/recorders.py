@@ -260,6 +260,14 @@ class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
                     raise OperationalError(msg)
 
 
+class _AbortTransaction(BaseException):
+    """Carries a refusal out of the library's ``except Exception`` so psycopg rolls back."""
+
+    def __init__(self, refused: IntegrityError) -> None:
+        super().__init__(str(refused))
+        self.refused = refused
+
+
 class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     datastore: PostgresDatastore
     placeholder = "%s"
@@ -315,8 +323,22 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
         try:
             with connection.cursor() as chain_cursor:
                 self._write_chain(chain_cursor, stored_events)
+        except IntegrityError as refused:
+            # A check of ours refused the write (a missing previous link, an unknown
+            # key).  The library catches Exception inside its transaction block and
+            # would commit the events already inserted; escape it so it rolls back.
+            raise _AbortTransaction(refused) from refused
         finally:
             connection.prepare_threshold = threshold
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        except _AbortTransaction as aborted:
+            raise aborted.refused from None
+        return ids
 
     def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
         quoted = '"' + self.datastore.schema.replace('"', '""') + '"'
