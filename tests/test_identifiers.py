@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import InvalidIdentifier
@@ -105,12 +105,14 @@ upns = st.builds(
 )
 
 
+@settings(deadline=None)  # microseconds each, but a busy CI machine can stall one
 @given(upns)
 def test_every_upn_made_by_make_upn_validates(upn: str) -> None:
     assert len(upn) == 13
     assert normalise_upn(upn) == upn
 
 
+@settings(deadline=None)
 @given(st.integers(0, 999_999_999))
 def test_every_uln_made_by_make_uln_validates(first_nine: int) -> None:
     uln = make_uln(first_nine)
@@ -120,6 +122,7 @@ def test_every_uln_made_by_make_uln_validates(first_nine: int) -> None:
     assert normalise_uln(uln) == uln
 
 
+@settings(deadline=None)
 @given(upns, st.integers(0, 12), st.sampled_from(UPPER_AND_DIGITS))
 def test_any_single_character_change_to_a_valid_upn_is_refused(
     upn: str, index: int, replacement: str
@@ -135,6 +138,7 @@ def test_any_single_character_change_to_a_valid_upn_is_refused(
     assert "character" in exc.problems[0].reason
 
 
+@settings(deadline=None)
 @given(st.integers(0, 999_999_999), st.integers(0, 9), st.sampled_from(UPPER_AND_DIGITS))
 def test_any_single_character_change_to_a_valid_uln_is_refused(
     first_nine: int, index: int, replacement: str
