@@ -11,7 +11,7 @@ import copy
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,7 @@ from api.export import RENDERERS
 from api.imports.transition import BundleRefused, TransitionImport, TransitionReport
 from api.imports.trust import TrustRefused, TrustStore
 from ledger.access import Actor
+from ledger.bundle_verify import verify_bundle
 from ledger.clock import SimulatedClock
 from ledger.errors import Forbidden
 from ledger.export import export_record
@@ -34,6 +35,7 @@ from tests import factories
 from tests.conftest import POSTGRES_URL, START
 
 SCHOOL, COLLEGE = "100001", "100002"
+DAY = date(2025, 12, 5)
 ADVISER = Actor("adviser-1", Role.ADVISER, SCHOOL)
 INTAKE = Actor("leader-9", Role.CAREERS_LEADER, COLLEGE)
 
@@ -336,3 +338,101 @@ def test_a_key_is_trusted_only_for_the_origin_it_signs_for(ledger: Ledger, colle
     with pytest.raises(TrustRefused):
         store.add(ledger.evidence.origin, other, college.clock.now())
     assert [o.origin for o in store.all()] == [ledger.evidence.origin]
+
+
+def five_years_at_school(ledger: Ledger, clock: SimulatedClock, upn: str) -> UUID:
+    """A demo-like career: Years 7-11 at one school, then college (DESIGN.md section 1)."""
+    service = ledger.service
+    record = service.record
+    clock.set(START.replace(year=2025, month=12, day=1))
+    born = factories.registration(upn=upn, date_of_birth="2009-01-15", occurred_on="2020-09-02")
+    amara = service.register_student(born, actor=ADVISER).student_id
+    for year in range(5):
+        enrolment = factories.enrolment(
+            occurred_on=f"{2020 + year}-09-02", year_group=7 + year, academic_year=2020 + year
+        )
+        record(amara, "enrolment", enrolment, actor=ADVISER)
+        talk = factories.employer_encounter(occurred_on=f"{2021 + year}-02-10")
+        record(amara, "employer_encounter", talk, actor=ADVISER)
+        learning = {"occurred_on": f"{2020 + year}-11-05", "subject": "Physics", "stem": True}
+        record(amara, "curriculum_learning", learning, actor=ADVISER)
+    record(
+        amara,
+        "labour_market_information",
+        factories.PAYLOADS["labour_market_information"](occurred_on="2022-03-01"),
+        actor=ADVISER,
+    )
+    for provider in ("sixth_form", "fe_college", "university", "apprenticeship_provider"):
+        visit = factories.provider_encounter(occurred_on="2023-10-20", provider_type=provider)
+        record(amara, "provider_encounter", visit, actor=ADVISER)
+    placement = factories.workplace_experience(occurred_on="2024-07-01", end_on="2024-07-05")
+    record(amara, "workplace_experience", placement, actor=ADVISER)
+    interview = record(amara, "guidance_interview", factories.guidance_interview(), actor=ADVISER)
+    service.correct(amara, interview.sequence, {"duration_minutes": 45}, "ran over", actor=ADVISER)
+    wrong = record(amara, "employer_encounter", factories.employer_encounter(), actor=ADVISER)
+    service.retract(amara, wrong.sequence, "recorded for the wrong pupil", actor=ADVISER)
+    record(
+        amara,
+        "higher_education_intent",
+        {"occurred_on": "2024-12-01", "considering": True},
+        actor=ADVISER,
+    )
+    record(amara, "leaving", factories.leaving(occurred_on="2025-07-18"), actor=ADVISER)
+    record(
+        amara,
+        "destination",
+        factories.destination(occurred_on="2025-11-01", start_on="2025-09-04"),
+        actor=ADVISER,
+    )
+    return amara
+
+
+def test_round_trip_the_college_sees_the_same_record_and_benchmark_results(
+    ledger: Ledger, clock: SimulatedClock, college: Ledger, upn: str
+) -> None:
+    from projections.queries import student_attainment, timeline
+
+    amara = five_years_at_school(ledger, clock, upn)
+    data = bundle_of(ledger, amara)
+    assert verify_bundle(orjson.loads(data), ledger.evidence.public_key()).ok  # offline
+    college_clock = college.clock
+    assert isinstance(college_clock, SimulatedClock)
+    college_clock.set(START.replace(year=2025, month=12, day=8))
+    trust(college, ledger)
+    here = import_into(college, data).student_id
+    assert here is not None
+    assert college.service.verify().ok
+    origin_sequence = {
+        e.sequence: e.provenance["origin_sequence"]
+        for e in college.service.history(here).entries
+        if e.provenance
+    }
+
+    def same_evidence(result: Any) -> list[Any]:
+        return [(p.part, p.state, p.deadline, p.detail, sorted(p.evidence)) for p in result.parts]
+
+    def there(result: Any) -> list[Any]:
+        return [
+            (p.part, p.state, p.deadline, p.detail, sorted(origin_sequence[s] for s in p.evidence))
+            for p in result.parts
+        ]
+
+    states: set[str] = set()
+    for ruleset in ("gatsby-2014", "gatsby-2025"):
+        at_school = student_attainment(ledger.projections, amara, ruleset=ruleset, as_of=DAY)
+        states |= {p.state.value for b in at_school.benchmarks for p in b.parts}
+        at_college = student_attainment(college.projections, here, ruleset=ruleset, as_of=DAY)
+        assert [(b.benchmark, b.state) for b in at_college.benchmarks] == [
+            (b.benchmark, b.state) for b in at_school.benchmarks
+        ]
+        for mine, theirs in zip(at_school.benchmarks, at_college.benchmarks, strict=True):
+            assert there(theirs) == same_evidence(mine), mine.benchmark
+        assert there(at_college.provider_access) == same_evidence(at_school.provider_access)
+    assert {"met", "not_met"} <= states  # a record with something to compare
+    school_view = timeline(ledger.projections, amara)
+    college_view = timeline(college.projections, here)
+    carried = [e for e in college_view.entries if e.origin == "imported"]
+    assert [(e.kind, e.occurred_on, e.details) for e in carried] == [
+        (e.kind, e.occurred_on, e.details) for e in school_view.entries
+    ]
+    assert {e.imported_from for e in carried} == {ledger.evidence.origin}

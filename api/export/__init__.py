@@ -11,7 +11,7 @@ from typing import BinaryIO, Protocol
 
 from ledger.export import RecordExport
 
-from . import csv, json_bundle
+from . import csv, json_bundle, pdf
 
 
 class Renderer(Protocol):
@@ -26,4 +26,5 @@ class Renderer(Protocol):
 RENDERERS: dict[str, Renderer] = {
     "json": json_bundle.JsonBundleRenderer(),
     "csv": csv.CsvRenderer(),
+    "pdf": pdf.PdfRenderer(),
 }

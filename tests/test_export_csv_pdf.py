@@ -1,0 +1,159 @@
+"""A student's record as a spreadsheet and as 'My careers record' (PDF): corrections
+applied, withdrawn entries marked, who read it, and how to check it is genuine."""
+
+from __future__ import annotations
+
+import csv
+import io
+from uuid import UUID
+
+import pypdf
+import pytest
+
+from api.bootstrap import Ledger
+from api.export import RENDERERS
+from api.export.csv import COLUMNS
+from ledger.access import Actor
+from ledger.bundle import b64
+from ledger.export import export_record
+from ledger.vocabulary import Role
+from tests import factories
+
+SCHOOL = "100001"
+ADVISER = Actor("adviser-1", Role.ADVISER, SCHOOL)
+
+
+def amaras_record(ledger: Ledger) -> UUID:
+    """Year 9: an enrolment, a talk whose sector was corrected, an interview, a mistake
+    withdrawn, a reflection of her own and a destination."""
+    service = ledger.service
+    registration = factories.registration(given_name="Zoë", family_name="Łukasiewicz")
+    amara = service.register_student(registration, actor=ADVISER).student_id
+    service.record(amara, "enrolment", factories.enrolment(), actor=ADVISER)
+    talk = service.record(
+        amara, "employer_encounter", factories.employer_encounter(), actor=ADVISER
+    )
+    service.correct(amara, talk.sequence, {"sector": "Water"}, "sector mistyped", actor=ADVISER)
+    service.record(amara, "guidance_interview", factories.guidance_interview(), actor=ADVISER)
+    wrong = service.record(
+        amara, "provider_encounter", factories.provider_encounter(), actor=ADVISER
+    )
+    service.retract(amara, wrong.sequence, "recorded for the wrong pupil", actor=ADVISER)
+    student = Actor("amara", Role.STUDENT, student_id=amara)
+    service.record(
+        amara, "reflection", {"occurred_on": "2024-10-04", "text": "=1+1 was fun"}, actor=student
+    )
+    service.record(amara, "destination", factories.destination(), actor=ADVISER)
+    return amara
+
+
+def rendered(ledger: Ledger, student: UUID, fmt: str, actor: Actor = ADVISER) -> bytes:
+    out = io.BytesIO()
+    prepared = export_record(ledger.service, ledger.evidence, student, actor=actor)
+    RENDERERS[fmt].render(prepared, out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def amara(ledger: Ledger) -> UUID:
+    return amaras_record(ledger)
+
+
+def spreadsheet(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_the_csv_has_one_row_per_entry_in_order_then_the_reads(ledger: Ledger, amara: UUID) -> None:
+    rows = spreadsheet(rendered(ledger, amara, "csv"))
+    assert tuple(rows[0]) == COLUMNS
+    entries = [r for r in rows if r["section"] == "entry"]
+    history = ledger.service.history(amara)
+    assert [(int(r["sequence"]), r["kind"]) for r in entries] == [
+        (e.sequence, e.kind) for e in history.entries
+    ]
+    reads = [r for r in rows if r["section"] == "access"]
+    assert reads[-1]["kind"] == "export"
+    assert reads[-1]["actor"] == "adviser-1"
+    assert rows.index(reads[0]) > rows.index(entries[-1])
+
+
+def test_the_csv_applies_corrections_and_marks_withdrawn_entries(
+    ledger: Ledger, amara: UUID
+) -> None:
+    entries = {
+        r["sequence"]: r
+        for r in spreadsheet(rendered(ledger, amara, "csv"))
+        if r["section"] == "entry"
+    }
+    talk = entries["3"]
+    assert (talk["status"], talk["amended_by"]) == ("corrected", "4")
+    assert '"sector":"Water"' in talk["details"]
+    assert "Water" in talk["summary"]
+    assert (entries["4"]["kind"], entries["4"]["amends"]) == ("correction", "3")
+    assert (entries["6"]["status"], entries["6"]["amended_by"]) == ("retracted", "7")
+    assert entries["1"]["status"] == "current"
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(
+    ledger: Ledger, amara: UUID
+) -> None:
+    entries = [r for r in spreadsheet(rendered(ledger, amara, "csv")) if r["kind"] == "reflection"]
+    assert entries[0]["summary"].startswith("My reflection: =1+1")
+    assert entries[0]["details"].startswith("{")
+    assert all(not cell.startswith("=") for row in entries for cell in row.values())
+
+
+def pdf_text(data: bytes) -> str:
+    assert data.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_is_my_careers_record_with_advice_benchmarks_and_destinations(
+    ledger: Ledger, amara: UUID
+) -> None:
+    text = pdf_text(rendered(ledger, amara, "pdf"))
+    for expected in (
+        "My careers record",
+        "Zoë Łukasiewicz",
+        "Advice and agreed actions",
+        "Explore the engineering apprenticeship at the local college.",
+        "Agreed: Attend the college open evening",
+        "Gatsby Benchmarks",
+        "BM8 Personal guidance",
+        "My destinations",
+        "Full-time education: further education (230)",
+        "Changes to my record",
+        "recorded for the wrong pupil",
+        "Who has looked at my record",
+    ):
+        assert expected in text, expected
+    assert "City College (visit)" not in text.split("My destinations")[0]  # withdrawn
+
+
+def test_the_pdf_shows_benchmarks_met_and_still_to_come(ledger: Ledger, amara: UUID) -> None:
+    text = pdf_text(rendered(ledger, amara, "pdf"))
+    benchmarks = text.split("Gatsby Benchmarks")[1].split("My destinations")[0]
+    assert "Met" in benchmarks
+    assert "Still to come" in benchmarks
+
+
+def test_the_pdf_carries_the_verification_details_of_the_export(
+    ledger: Ledger, amara: UUID
+) -> None:
+    prepared = export_record(ledger.service, ledger.evidence, amara, actor=ADVISER)
+    out = io.BytesIO()
+    RENDERERS["pdf"].render(prepared, out)
+    text = pdf_text(out.getvalue()).replace("\n", "")
+    header = prepared.header
+    assert header.head is not None
+    assert f"Chain head: {b64(header.head)}" in text
+    assert f"Signing key id: {header.key_id}" in text
+    assert f"tree size {header.checkpoint.size}, root {b64(header.checkpoint.root)}" in text
+
+
+def test_a_student_exports_their_own_record_as_csv_and_pdf(ledger: Ledger, amara: UUID) -> None:
+    student = Actor("amara", Role.STUDENT, student_id=amara)
+    assert spreadsheet(rendered(ledger, amara, "csv", actor=student))
+    assert "My careers record" in pdf_text(rendered(ledger, amara, "pdf", actor=student))
