@@ -154,9 +154,10 @@ def read_record(
     known = [e for e in history.entries if _known(e, as_of, known_at)]
     readable = readable_entries(_as_export_event(e) for e in known)
     person = registration(readable)
+    newest_first = sorted(readable, key=lambda r: (r.occurred_on, r.sequence), reverse=True)
     shown = [
         Shown(r, summary(r), r.kind in REFLECTABLE and r.live)
-        for r in reversed(readable)
+        for r in newest_first
         if r.kind != "registration"
     ]
     read = ledger.projections
