@@ -20,6 +20,7 @@ from ledger.settings import Settings
 from . import pages, problems
 from .auth import Authenticator
 from .bootstrap import Ledger, build
+from .group_commit import GroupCommitService
 from .idempotency import InFlightKeys
 from .routes import audit, entries, evidence, health, imports, privacy, students
 
@@ -68,6 +69,7 @@ def create_app(
     app.state.ledger = built
     app.state.authenticator = authenticator if authenticator is not None else built.tokens
     app.state.in_flight = InFlightKeys()
+    app.state.service = GroupCommitService(built.service)
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX)

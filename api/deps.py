@@ -45,7 +45,9 @@ def get_ledger(request: Request) -> Ledger:
 
 
 def get_service(request: Request) -> LedgerService:
-    return get_ledger(request).service
+    """The ledger's service with group commit in front of single appends (see group_commit)."""
+    service: LedgerService = request.app.state.service
+    return service
 
 
 def get_in_flight(request: Request) -> InFlightKeys:
