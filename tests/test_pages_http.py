@@ -195,3 +195,23 @@ def test_numbers_printed_on_chart_bars_meet_the_wcag_aa_contrast_ratio(
 ) -> None:
     for fill, ink in palette.values():
         assert _contrast(fill, ink) >= 4.5, (fill, ink)
+
+
+def test_the_evidence_pack_pdf_is_made_even_without_the_dejavu_fonts(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.pages import evidence_pdf
+    from api.pages.dashboard import Filters
+    from api.pages.evidence import evidence_pack
+    from ledger.access import Actor
+    from ledger.vocabulary import Role
+
+    register(ledger, SCHOOL_A)
+    ledger.evidence.checkpoint()
+    auditor = Actor("auditor-1", Role.AUDITOR, SCHOOL_A)
+    pack = evidence_pack(ledger, auditor, Filters("gatsby-2025", None, None, None, None, None))
+    monkeypatch.setattr(evidence_pdf, "FONT_DIRS", (Path("/nonexistent"),))
+    pdf = evidence_pdf.render_pdf(pack)
+    assert pdf.startswith(b"%PDF")
+    assert pack.verification.ok
+    assert pack.verification.checkpoint is not None
