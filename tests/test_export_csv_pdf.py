@@ -13,6 +13,7 @@ import pytest
 from api.bootstrap import Ledger
 from api.export import RENDERERS
 from api.export.csv import COLUMNS
+from api.export.pdf_layout import unicode_font
 from ledger.access import Actor
 from ledger.bundle import b64
 from ledger.export import export_record
@@ -116,7 +117,7 @@ def test_the_pdf_is_my_careers_record_with_advice_benchmarks_and_destinations(
     text = pdf_text(rendered(ledger, amara, "pdf"))
     for expected in (
         "My careers record",
-        "Zoë Łukasiewicz",
+        "Zoë Łukasiewicz" if unicode_font() else "Zoë ?ukasiewicz",
         "Advice and agreed actions",
         "Explore the engineering apprenticeship at the local college.",
         "Agreed: Attend the college open evening",
@@ -157,3 +158,12 @@ def test_a_student_exports_their_own_record_as_csv_and_pdf(ledger: Ledger, amara
     student = Actor("amara", Role.STUDENT, student_id=amara)
     assert spreadsheet(rendered(ledger, amara, "csv", actor=student))
     assert "My careers record" in pdf_text(rendered(ledger, amara, "pdf", actor=student))
+
+
+def test_without_a_unicode_font_the_pdf_still_renders_in_latin_1(
+    ledger: Ledger, amara: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.export.pdf_layout.FONT_DIRS", ())
+    text = pdf_text(rendered(ledger, amara, "pdf"))
+    assert "Zoë ?ukasiewicz" in text
+    assert "Advice and agreed actions" in text
