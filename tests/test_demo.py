@@ -18,6 +18,7 @@ from api.cli import app as cli
 from api.demo.generate import plan_school
 from api.demo.plan import in_recorded_order
 from api.demo.runner import DemoOptions, DemoStats, LedgerNotEmpty, run_demo
+from api.demo.summary import where
 from ledger.clock import SimulatedClock
 from ledger.events import EVENT_CLASSES
 from ledger.identifiers import is_valid_uln, is_valid_upn
@@ -181,13 +182,18 @@ def test_a_few_entries_are_corrected_or_retracted_and_each_names_an_earlier_entr
 
 
 def test_the_benchmark_reports_show_every_state(school: School) -> None:
-    school.ledger.projections.projector.catch_up()
     seen: set[State] = set()
     for ruleset in ("gatsby-2014", "gatsby-2025"):
         report = queries.cohort_report(school.ledger.projections, ruleset=ruleset, as_of=TODAY)
         for summary in report.benchmarks:
             seen |= {state for state in State if summary.overall.count(state)}
     assert {State.MET, State.ON_TRACK, State.AT_RISK, State.NOT_MET} <= seen
+
+
+def test_the_summary_names_the_database_file_and_never_a_password(tmp_path: Path) -> None:
+    assert str(tmp_path / "school.db") in where(f"sqlite:///{tmp_path / 'school.db'}")
+    shown = where("postgresql+psycopg://leader:s3cret@db.example:5432/ledger?schema=demo")
+    assert shown == "postgresql+psycopg://leader:***@db.example:5432/ledger?schema=demo"
 
 
 def test_a_ledger_that_already_holds_events_is_refused_and_left_as_it_was(school: School) -> None:

@@ -12,6 +12,7 @@ from api.demo.runner import (
     DEFAULT_STUDENTS,
     DemoOptions,
     LedgerNotEmpty,
+    Observer,
     refuse_non_empty,
     run_demo,
 )
@@ -23,7 +24,6 @@ from ledger.settings import Settings
 from .common import err_console, progress_bar
 
 EARLIEST_TODAY = date(2012, 9, 1)  # the demo reaches back nine years before "today"
-CATCH_UP_BATCH = 10_000  # one read-side transaction per 10,000 events
 
 
 def register(app: typer.Typer) -> None:
@@ -56,19 +56,29 @@ def register(app: typer.Typer) -> None:
         try:
             refuse_non_empty(ledger)
             with progress_bar() as bar:
-                writing = bar.add_task("writing the school's records", total=None)
+                writing = bar.add_task("writing the school's records", total=None, start=False)
+                projecting = bar.add_task(
+                    "bringing the reports up to date", total=None, start=False
+                )
+
+                def planned(total: int) -> None:
+                    bar.start_task(writing)
+                    bar.update(writing, total=total)
+                    bar.update(projecting, total=total)
+
+                def projected(count: int) -> None:
+                    bar.start_task(projecting)  # its clock starts with its first batch
+                    bar.advance(projecting, count)
+
                 stats = run_demo(
                     ledger,
                     clock,
                     DemoOptions(seed=seed, students=students, today=day),
-                    on_planned=lambda total: bar.update(writing, total=total),
-                    on_written=lambda count: bar.advance(writing, count),
-                )
-                projecting = bar.add_task(
-                    "bringing the reports up to date", total=stats.events_written
-                )
-                ledger.projections.projector.catch_up(
-                    batch_size=CATCH_UP_BATCH, progress=lambda count: bar.advance(projecting, count)
+                    Observer(
+                        planned=planned,
+                        written=lambda count: bar.advance(writing, count),
+                        projected=projected,
+                    ),
                 )
             print_summary(ledger, stats)
         except LedgerNotEmpty as exc:

@@ -6,12 +6,16 @@ sections (the benchmark tables) are appended to it.
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
 from rich.console import Console
 from rich.table import Table
 
 from api.bootstrap import Ledger
 from api.commands.common import console as default_console
 from api.commands.report_tables import benchmark_table
+from ledger.storage.urls import sqlite_path
 from projections.queries import cohort_report
 
 from .catalogue import SCHOOL_NAME, SCHOOL_URN
@@ -45,13 +49,25 @@ def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = No
         )
         out.print(benchmark_table(report))
     out.print(
-        f"Wrote {stats.events_written:,} events in {stats.writing_seconds:.1f} s "
-        f"({stats.events_per_second:,.0f} events/s); planning took {stats.planning_seconds:.1f} s, "
-        f"{stats.seconds:.1f} s in all. The ledger now holds {ledger.service.event_count():,} "
-        "events."
+        f"Planned the school in {stats.planning_seconds:.1f} s, wrote {stats.events_written:,} "
+        f"events in {stats.writing_seconds:.1f} s ({stats.events_per_second:,.0f} events/s) and "
+        f"brought the reports up to date in {stats.projecting_seconds:.1f} s: "
+        f"{stats.seconds:.1f} s in all. The ledger holds {ledger.service.event_count():,} events."
     )
-    out.print(f"Database: [bold]{stats.database_url}[/bold]")
+    out.print(f"Database: [bold]{where(stats.database_url)}[/bold]")
     out.print(_next_table())
+
+
+def where(database_url: str) -> str:
+    """The database as a person would look for it: a file's full path, or a server
+    URL without its password."""
+    if database_url.startswith("sqlite"):
+        return f"{Path(sqlite_path(database_url)).resolve()} ({database_url})"
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _roll_table(stats: DemoStats) -> Table:
