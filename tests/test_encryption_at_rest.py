@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import MapperDeserialisationError
 
 from api.bootstrap import Ledger, build
@@ -234,8 +235,8 @@ def test_an_event_sealed_under_a_key_the_table_does_not_hold_is_never_stored(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     student = ledger.service.register_student(factories.registration()).student_id
-    stray = (secrets.token_bytes(16), secrets.token_bytes(32))  # e.g. a lost race's key
-    monkeypatch.setattr(ledger.app.keyring, "current", lambda _sid: stray)
+    stray = (secrets.token_bytes(16), AESGCM(secrets.token_bytes(32)))  # e.g. a lost race's
+    monkeypatch.setattr(ledger.app.keyring, "sealing_cipher", lambda _sid: stray)
     with pytest.raises(VersionConflict):
         ledger.service.record(student, "enrolment", factories.enrolment())
     monkeypatch.undo()

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,15 +43,18 @@ class EnvelopeError(ValueError):
     """Stored bytes that are not a well-formed envelope."""
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     format: int
     key_id: bytes = b""
-    recorded_at: datetime | None = None
+    recorded_micros: int | None = None
 
     @property
     def encrypted(self) -> bool:
         return self.format == FORMAT_AES_GCM
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        return None if self.recorded_micros is None else from_micros(self.recorded_micros)
 
 
 @lru_cache(maxsize=65_536)
@@ -62,7 +64,8 @@ def canonical_id(student_id: Any) -> str:
 
 
 def to_micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    since = moment - EPOCH
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
 def from_micros(micros: int) -> datetime:
@@ -89,8 +92,16 @@ def seal_clear(document: bytes) -> bytes:
     return bytes([FORMAT_CLEAR]) + document
 
 
+Key = bytes | AESGCM
+"""A data key, raw or as a ready ``AESGCM`` (the keyring caches those)."""
+
+
+def _aead(key: Key) -> AESGCM:
+    return key if isinstance(key, AESGCM) else AESGCM(key)
+
+
 def seal(
-    dek: bytes,
+    dek: Key,
     key_id: bytes,
     recorded_at: datetime,
     *,
@@ -104,7 +115,7 @@ def seal(
     header = bytes([FORMAT_AES_GCM]) + key_id + _TIME.pack(to_micros(recorded_at))
     nonce = os.urandom(NONCE_BYTES)
     aad = associated_data(student_id, sequence, topic, header)
-    return header + nonce + AESGCM(dek).encrypt(nonce, document, aad)
+    return header + nonce + _aead(dek).encrypt(nonce, document, aad)
 
 
 def header_of(stored: bytes) -> Header:
@@ -119,7 +130,7 @@ def header_of(stored: bytes) -> Header:
         raise EnvelopeError("the stored event is shorter than its header")
     key_id = bytes(stored[1 : 1 + KEY_ID_BYTES])
     (micros,) = _TIME.unpack(stored[1 + KEY_ID_BYTES : HEADER_BYTES])
-    return Header(FORMAT_AES_GCM, key_id, from_micros(micros))
+    return Header(FORMAT_AES_GCM, key_id, micros)
 
 
 def open_clear(stored: bytes) -> bytes:
@@ -128,12 +139,12 @@ def open_clear(stored: bytes) -> bytes:
     return bytes(stored[1:])
 
 
-def open_sealed(dek: bytes, stored: bytes, *, student_id: str, sequence: int, topic: str) -> bytes:
+def open_sealed(dek: Key, stored: bytes, *, student_id: str, sequence: int, topic: str) -> bytes:
     """Decrypt; raises ``cryptography.exceptions.InvalidTag`` when the row was tampered with."""
     header = bytes(stored[:HEADER_BYTES])
     nonce = bytes(stored[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES])
     aad = associated_data(student_id, sequence, topic, header)
-    return AESGCM(dek).decrypt(nonce, bytes(stored[HEADER_BYTES + NONCE_BYTES :]), aad)
+    return _aead(dek).decrypt(nonce, bytes(stored[HEADER_BYTES + NONCE_BYTES :]), aad)
 
 
 FORMAT_DERIVED = 2
@@ -155,12 +166,12 @@ def _derived_aad(student_id: str, purpose: str, header: bytes) -> bytes:
     )
 
 
-def seal_derived(dek: bytes, key_id: bytes, *, student_id: str, purpose: str, data: bytes) -> bytes:
+def seal_derived(dek: Key, key_id: bytes, *, student_id: str, purpose: str, data: bytes) -> bytes:
     """A read-side copy of personal data: ``0x02 | key id | nonce | ciphertext``."""
     header = bytes([FORMAT_DERIVED]) + key_id
     nonce = os.urandom(NONCE_BYTES)
     aad = _derived_aad(student_id, purpose, header)
-    return header + nonce + AESGCM(dek).encrypt(nonce, data, aad)
+    return header + nonce + _aead(dek).encrypt(nonce, data, aad)
 
 
 def derived_key_id(sealed: bytes) -> bytes:
@@ -169,8 +180,8 @@ def derived_key_id(sealed: bytes) -> bytes:
     return bytes(sealed[1:DERIVED_HEADER_BYTES])
 
 
-def open_derived(dek: bytes, sealed: bytes, *, student_id: str, purpose: str) -> bytes:
+def open_derived(dek: Key, sealed: bytes, *, student_id: str, purpose: str) -> bytes:
     header = bytes(sealed[:DERIVED_HEADER_BYTES])
     nonce = bytes(sealed[DERIVED_HEADER_BYTES : DERIVED_HEADER_BYTES + NONCE_BYTES])
     aad = _derived_aad(student_id, purpose, header)
-    return AESGCM(dek).decrypt(nonce, bytes(sealed[DERIVED_HEADER_BYTES + NONCE_BYTES :]), aad)
+    return _aead(dek).decrypt(nonce, bytes(sealed[DERIVED_HEADER_BYTES + NONCE_BYTES :]), aad)

@@ -113,10 +113,11 @@ class MasterKey:
 
 
 @dataclass(frozen=True)
-class _Cached:
+class _Key:
     key_id: bytes
     dek: bytes
-    expires: float
+    cipher: AESGCM  # built once: constructing one costs as much as an encryption
+    expires: float = 0.0
 
 
 _ERASED = object()
@@ -140,12 +141,12 @@ class Keyring:
             older = MasterKey(secret)
             self._unwrappers.setdefault(older.kek_id, older)
         self.store: KeyStore | None = None
-        self._cache: OrderedDict[str, _Cached | object] = OrderedDict()
+        self._cache: OrderedDict[str, _Key | object] = OrderedDict()
         self._cache_size = cache_size
         self._ttl = ttl_seconds
         self._now = monotonic
         self._lock = threading.Lock()
-        self._pending: ContextVar[dict[str, tuple[bytes, bytes]] | None] = ContextVar(
+        self._pending: ContextVar[dict[str, _Key] | None] = ContextVar(
             f"new_keys_{id(self)}", default=None
         )
 
@@ -157,14 +158,14 @@ class Keyring:
     @contextmanager
     def saving(self) -> Iterator[None]:
         """Scope of one save: its new keys are cached only if it returns normally."""
-        pending: dict[str, tuple[bytes, bytes]] = {}
+        pending: dict[str, _Key] = {}
         token = self._pending.set(pending)
         try:
             yield
         finally:
             self._pending.reset(token)
-        for sid, (key_id, dek) in pending.items():
-            self._remember(sid, key_id, dek)
+        for sid, key in pending.items():
+            self._remember(sid, key.key_id, key.dek)
 
     def new_key(self, student_id: UUID | str, created_at: str) -> tuple[bytes, bytes, WrappedKey]:
         """A fresh DEK for a new stream: (key id, DEK, wrapped form to store)."""
@@ -174,50 +175,29 @@ class Keyring:
         wrapped = self.master.wrap(sid, key_id, dek)
         pending = self._pending.get()
         if pending is not None:
-            pending[sid] = (key_id, dek)
+            pending[sid] = _Key(key_id, dek, AESGCM(dek))
         return key_id, dek, WrappedKey(key_id, wrapped, self.master.kek_id, created_at)
 
     def current(self, student_id: UUID | str) -> tuple[bytes, bytes]:
         """The key to seal a further event of an existing stream (or one this save creates)."""
-        sid = canonical_id(student_id)
-        pending = self._pending.get()
-        if pending is not None and sid in pending:
-            return pending[sid]
-        cached = self._cached(sid)
-        if isinstance(cached, _Cached):
-            return cached.key_id, cached.dek
-        if cached is _ERASED:
-            raise StudentErased("this student's record has been erased")
-        rows = self._rows(sid)
-        if not rows:
-            raise KeyUnavailable("the stream has no key in the key table")
-        live = [row for row in rows if not row.shredded]
-        if not live:
-            raise StudentErased("this student's record has been erased")
-        row = live[-1]
-        dek = self._unwrap(row)
-        self._remember(sid, row.key_id, dek)
-        return row.key_id, dek
+        key = self._sealing(canonical_id(student_id))
+        return key.key_id, key.dek
+
+    def sealing_cipher(self, student_id: UUID | str) -> tuple[bytes, AESGCM]:
+        """:meth:`current` as a ready cipher: (key id, AESGCM)."""
+        key = self._sealing(canonical_id(student_id))
+        return key.key_id, key.cipher
 
     # -- reading ----------------------------------------------------------
     def dek(self, student_id: UUID | str, key_id: bytes) -> bytes | None:
         """The DEK named by a stored header, or None when it was destroyed (erasure)."""
-        sid = canonical_id(student_id)
-        cached = self._cached(sid)
-        if isinstance(cached, _Cached) and cached.key_id == key_id:
-            return cached.dek
-        if cached is _ERASED:
-            return None
-        for row in self._rows(sid):
-            if row.key_id != key_id:
-                continue
-            if row.shredded:
-                self.note_erased(sid)
-                return None
-            dek = self._unwrap(row)
-            self._remember(sid, row.key_id, dek)
-            return dek
-        raise KeyUnavailable("the key named by a stored event is not in the key table")
+        key = self._opening(canonical_id(student_id), key_id)
+        return None if key is None else key.dek
+
+    def opening_cipher(self, student_id: UUID | str, key_id: bytes) -> AESGCM | None:
+        """:meth:`dek` as a ready cipher."""
+        key = self._opening(canonical_id(student_id), key_id)
+        return None if key is None else key.cipher
 
     def warm(self, student_ids: Iterable[UUID | str]) -> None:
         """Load many students' keys with one query per 500 (cohort-wide reads)."""
@@ -236,6 +216,38 @@ class Keyring:
                 self.note_erased(sid)
             else:
                 self._remember(sid, live[-1].key_id, self._unwrap(live[-1]))
+
+    def _sealing(self, sid: str) -> _Key:
+        pending = self._pending.get()
+        if pending is not None and sid in pending:
+            return pending[sid]
+        cached = self._cached(sid)
+        if isinstance(cached, _Key):
+            return cached
+        if cached is _ERASED:
+            raise StudentErased("this student's record has been erased")
+        rows = self._rows(sid)
+        if not rows:
+            raise KeyUnavailable("the stream has no key in the key table")
+        live = [row for row in rows if not row.shredded]
+        if not live:
+            raise StudentErased("this student's record has been erased")
+        return self._remember(sid, live[-1].key_id, self._unwrap(live[-1]))
+
+    def _opening(self, sid: str, key_id: bytes) -> _Key | None:
+        cached = self._cached(sid)
+        if isinstance(cached, _Key) and cached.key_id == key_id:
+            return cached
+        if cached is _ERASED:
+            return None
+        for row in self._rows(sid):
+            if row.key_id != key_id:
+                continue
+            if row.shredded:
+                self.note_erased(sid)
+                return None
+            return self._remember(sid, row.key_id, self._unwrap(row))
+        raise KeyUnavailable("the key named by a stored event is not in the key table")
 
     # -- forgetting -------------------------------------------------------
     def forget(self, student_id: UUID | str) -> None:
@@ -284,17 +296,19 @@ class Keyring:
             entry = self._cache.get(sid)
             if entry is None:
                 return None
-            if isinstance(entry, _Cached) and entry.expires < self._now():
+            if isinstance(entry, _Key) and entry.expires < self._now():
                 del self._cache[sid]
                 return None
             self._cache.move_to_end(sid)
             return entry
 
-    def _remember(self, sid: str, key_id: bytes, dek: bytes) -> None:
+    def _remember(self, sid: str, key_id: bytes, dek: bytes) -> _Key:
+        key = _Key(key_id, dek, AESGCM(dek), self._now() + self._ttl)
         with self._lock:
-            self._cache[sid] = _Cached(key_id, dek, self._now() + self._ttl)
+            self._cache[sid] = key
             self._cache.move_to_end(sid)
             self._trim()
+        return key
 
     def _trim(self) -> None:
         while len(self._cache) > self._cache_size:

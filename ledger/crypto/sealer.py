@@ -24,9 +24,9 @@ class StudentSealer:
 
     def seal(self, student_id: UUID | str, purpose: str, data: bytes) -> bytes:
         """Seal ``data``; raises :class:`~ledger.errors.StudentErased` for an erased student."""
-        key_id, dek = self._keyring.current(student_id)
+        key_id, cipher = self._keyring.sealing_cipher(student_id)
         return envelope.seal_derived(
-            dek, key_id, student_id=envelope.canonical_id(student_id), purpose=purpose, data=data
+            cipher, key_id, student_id=envelope.canonical_id(student_id), purpose=purpose, data=data
         )
 
     def open(self, student_id: UUID | str, purpose: str, sealed: bytes) -> bytes | None:
@@ -34,11 +34,11 @@ class StudentSealer:
 
         A value moved from another row or student raises ``InvalidTag``.
         """
-        dek = self._keyring.dek(student_id, envelope.derived_key_id(sealed))
-        if dek is None:
+        cipher = self._keyring.opening_cipher(student_id, envelope.derived_key_id(sealed))
+        if cipher is None:
             return None
         return envelope.open_derived(
-            dek, sealed, student_id=envelope.canonical_id(student_id), purpose=purpose
+            cipher, sealed, student_id=envelope.canonical_id(student_id), purpose=purpose
         )
 
     def warm(self, student_ids: Iterable[UUID | str]) -> None:

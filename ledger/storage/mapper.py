@@ -142,12 +142,13 @@ class LedgerMapper(Mapper[Any]):
         student_id = domain_event.originator_id
         recorded_at: datetime = domain_event.timestamp
         new_key = None
+        key: envelope.Key
         if domain_event.originator_version == 1:
-            key_id, dek, new_key = self.keyring.new_key(student_id, recorded_at.isoformat())
+            key_id, key, new_key = self.keyring.new_key(student_id, recorded_at.isoformat())
         else:
-            key_id, dek = self.keyring.current(student_id)
+            key_id, key = self.keyring.sealing_cipher(student_id)
         sealed = envelope.seal(
-            dek,
+            key,
             key_id,
             recorded_at,
             student_id=envelope.canonical_id(student_id),
@@ -171,11 +172,11 @@ class LedgerMapper(Mapper[Any]):
         else:
             if self.keyring is None:
                 raise envelope.EnvelopeError("encrypted events need a keyring to be read")
-            dek = self.keyring.dek(stored_event.originator_id, header.key_id)
+            cipher = self.keyring.opening_cipher(stored_event.originator_id, header.key_id)
             plaintext = None
-            if dek is not None:
+            if cipher is not None:
                 plaintext = envelope.open_sealed(
-                    dek,
+                    cipher,
                     stored,
                     student_id=envelope.canonical_id(stored_event.originator_id),
                     sequence=stored_event.originator_version,
