@@ -22,7 +22,7 @@ from .auth import Authenticator
 from .bootstrap import Ledger, build
 from .group_commit import GroupCommitService
 from .idempotency import InFlightKeys
-from .routes import audit, entries, evidence, health, imports, privacy, students
+from .routes import audit, entries, evidence, health, imports, privacy, reports, students
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -73,8 +73,19 @@ def create_app(
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, students, entries, audit, evidence, privacy, imports):
-        api.include_router(module.router)
+    for router in (
+        health.router,
+        students.router,
+        entries.router,
+        reports.students,
+        reports.cohorts,
+        audit.router,
+        evidence.router,
+        reports.operations,
+        privacy.router,
+        imports.router,
+    ):
+        api.include_router(router)
     app.include_router(api)
     pages.install(app)  # the web pages: sign-in at /, static files at /static
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -21,10 +21,12 @@ from tests.api_support import ROLES, World, key, world_of
 TARGETS = ("own", "same", "other", "missing")
 STUDENT_KINDS = {"reflection", "part_time_work"}
 DPO_KINDS = {"legal_hold_placed", "legal_hold_lifted"}
-READS = ("record", "access-log")
+READS = ("record", "timeline", "benchmarks", "provider-access", "destinations", "access-log")
 AMENDS = ("correction", "retraction")
 ACCESS_LOG_READERS = {"student", "auditor", "data_protection_officer"}
 VERIFIERS = {"careers_leader", "auditor", "data_protection_officer"}
+REPORTERS = {"adviser", "careers_leader", "auditor"}
+REPORTS = ("benchmarks", "provider-access", "destinations")
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ def world(ledger: Ledger) -> Iterator[World]:
 def expected(role: str, target: str, operation: str) -> int:
     if target in {"other", "missing"} or (role == "student" and target != "own"):
         return 404
-    if operation == "record":
+    if operation in READS and operation != "access-log":
         return 200
     if operation == "access-log":
         return 200 if role in ACCESS_LOG_READERS else 403
@@ -137,3 +139,22 @@ def test_chain_verification_is_for_auditors_leaders_and_the_dpo(world: World, ro
     assert response.status_code == (200 if role in VERIFIERS else 403)
     if response.status_code == 200:
         assert response.json()["ok"] is True
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cohort_reports_are_for_reporting_staff_and_their_own_school(
+    world: World, role: str
+) -> None:
+    for report in REPORTS:
+        own = world.client.get(f"/api/v1/reports/{report}", headers=world.as_(role))
+        assert own.status_code == (200 if role in REPORTERS else 403), report
+        elsewhere = world.client.get(
+            f"/api/v1/reports/{report}?institution_id=100002", headers=world.as_(role)
+        )
+        assert elsewhere.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_projection_status_is_for_staff(world: World, role: str) -> None:
+    response = world.client.get("/api/v1/projections/status", headers=world.as_(role))
+    assert response.status_code == (403 if role == "student" else 200)
