@@ -1,0 +1,200 @@
+"""The projection machinery on both backends: in-process catch-up, rebuild, crashes, races.
+
+A projection's rows and its position commit together, so a batch that fails
+part-way leaves no trace and a restart finishes it; two processes racing
+never count an event twice; an erasure takes the student out of every table.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import Connection, select
+
+from api.bootstrap import Ledger, build
+from ledger.access import SYSTEM
+from ledger.clock import SimulatedClock
+from ledger.privacy import erase
+from ledger.settings import Settings
+from projections import queries
+from projections.engine import Projector
+from projections.facts import LoggedEvent
+from projections.log import LogReader
+from projections.readside import default_projections
+from projections.student_facts import StudentFactsProjection
+from projections.tables import facts, metadata, positions, roll, students, timeline
+from tests import factories
+
+
+@pytest.fixture
+def quiet_ledger(database_url: str, tmp_path: Path, clock: SimulatedClock) -> Iterator[Ledger]:
+    """A ledger whose appends are not projected in-process (a worker's job)."""
+    settings = Settings(
+        database_url=database_url, key_file=tmp_path / "test.keys", project_in_process=False
+    )
+    built = build(settings, clock)
+    yield built
+    built.close()
+
+
+def snapshot(ledger: Ledger) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every projection table, in key order."""
+    found = {}
+    with ledger.engine.connect() as connection:
+        for table in (students, facts, roll, timeline):
+            keys = [c for c in table.primary_key.columns]
+            found[table.name] = [
+                tuple(r) for r in connection.execute(select(table).order_by(*keys))
+            ]
+    return found
+
+
+def a_year_of_records(ledger: Ledger) -> UUID:
+    service = ledger.service
+    student = service.register_student(factories.registration()).student_id
+    service.record(student, "enrolment", factories.enrolment())
+    service.record(student, "employer_encounter", factories.employer_encounter())
+    interview = service.record(student, "guidance_interview", factories.guidance_interview())
+    service.record(student, "provider_encounter", factories.provider_encounter())
+    service.correct(student, interview.sequence, {"agreed_actions": ["Visit the college"]}, "typo")
+    encounter = service.record(student, "employer_encounter", factories.employer_encounter())
+    service.retract(student, encounter.sequence, "recorded twice")
+    return student
+
+
+def test_appends_are_projected_in_process_by_default(ledger: Ledger) -> None:
+    student = a_year_of_records(ledger)
+    status = queries.projection_status(ledger.projections)
+    assert status.up_to_date
+    assert status.head == 8
+    advice = queries.timeline(ledger.projections, student)
+    assert [e.kind for e in advice.entries] == ["enrolment", "guidance_interview"]
+    assert advice.entries[1].details["agreed_actions"] == ["Visit the college"]
+    assert advice.entries[1].corrected_by == (6,)
+
+
+def test_a_worker_catches_up_what_was_appended_without_in_process_projection(
+    quiet_ledger: Ledger,
+) -> None:
+    a_year_of_records(quiet_ledger)
+    behind = queries.projection_status(quiet_ledger.projections)
+    assert [p.lag for p in behind.projections] == [8, 8]
+    assert quiet_ledger.projections.projector.catch_up() == 8
+    assert queries.projection_status(quiet_ledger.projections).up_to_date
+
+
+def test_a_rebuild_from_empty_ends_in_the_same_tables(ledger: Ledger) -> None:
+    a_year_of_records(ledger)
+    a_year_of_records(ledger)
+    before = snapshot(ledger)
+    assert ledger.projections.projector.rebuild() == 16
+    assert snapshot(ledger) == before
+
+
+class BrokenMidBatch(StudentFactsProjection):
+    """Writes its rows, then fails before the batch commits (a crash mid-batch)."""
+
+    def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
+        super().process(connection, events)
+        raise RuntimeError("the process died here")
+
+
+def test_a_batch_that_dies_part_way_leaves_nothing_and_a_restart_finishes_it(
+    quiet_ledger: Ledger,
+) -> None:
+    a_year_of_records(quiet_ledger)
+    broken = Projector(
+        quiet_ledger.app, quiet_ledger.engine, [BrokenMidBatch(), *default_projections()[1:]]
+    )
+    with pytest.raises(RuntimeError):
+        broken.catch_up()
+    assert snapshot(quiet_ledger) == {name: [] for name in snapshot(quiet_ledger)}
+    assert {
+        p.position for p in queries.projection_status(quiet_ledger.projections).projections
+    } == {0}
+
+    restarted = Projector(quiet_ledger.app, quiet_ledger.engine, default_projections())
+    assert restarted.catch_up() == 8
+    caught_up = snapshot(quiet_ledger)
+    restarted.rebuild()
+    assert snapshot(quiet_ledger) == caught_up
+
+
+def test_two_workers_racing_never_count_an_event_twice(quiet_ledger: Ledger) -> None:
+    for _ in range(3):
+        a_year_of_records(quiet_ledger)
+    workers = [
+        Projector(quiet_ledger.app, quiet_ledger.engine, default_projections(), batch_size=3)
+        for _ in range(2)
+    ]
+    threads = [threading.Thread(target=w.catch_up) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert queries.projection_status(quiet_ledger.projections).up_to_date
+    raced = snapshot(quiet_ledger)
+    workers[0].rebuild()
+    assert snapshot(quiet_ledger) == raced
+
+
+def test_an_erasure_takes_the_student_out_of_every_projection(ledger: Ledger) -> None:
+    kept = a_year_of_records(ledger)
+    erased = a_year_of_records(ledger)
+    erase(ledger.service, erased, "request", actor=SYSTEM)
+    rows = snapshot(ledger)
+    assert all(row[0] != erased.hex for table in rows.values() for row in table)
+    assert any(row[0] == kept.hex for row in rows["proj_facts"])
+    ledger.projections.projector.rebuild()  # the erased student's events no longer decrypt
+    assert snapshot(ledger) == rows
+    with pytest.raises(Exception, match="no student"):
+        queries.student_attainment(ledger.projections, erased)
+
+
+def test_the_log_reader_reads_exactly_what_the_application_lists(ledger: Ledger) -> None:
+    a_year_of_records(ledger)
+    expected = [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        for n in ledger.app.iter_notifications(0)
+    ]
+    reader = LogReader(ledger.app)
+    found = [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        for page in reader.pages(0, 3)
+        for n in page
+    ]
+    assert found == expected
+    assert reader.head() == expected[-1][0]
+
+
+def test_a_follower_projects_new_events_until_it_is_stopped(quiet_ledger: Ledger) -> None:
+    stop = threading.Event()
+    projected: list[int] = []
+    worker = threading.Thread(
+        target=quiet_ledger.projections.projector.follow,
+        kwargs={"poll_seconds": 0.05, "stop": stop, "on_batch": projected.append},
+    )
+    worker.start()
+    try:
+        a_year_of_records(quiet_ledger)
+        for _ in range(400):
+            if sum(projected) >= 8:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        worker.join()
+    assert sum(projected) == 8
+    assert queries.projection_status(quiet_ledger.projections).up_to_date
+
+
+def test_every_projection_table_lives_beside_the_ledger(ledger: Ledger) -> None:
+    with ledger.engine.connect() as connection:
+        names = {row[0] for row in connection.execute(select(positions.c.name))}
+    assert names == {"student_facts", "timeline"}
+    assert {t.name for t in metadata.sorted_tables} >= {"proj_facts", "proj_timeline"}

@@ -1,0 +1,174 @@
+"""Properties of the projections over random histories, on both backends.
+
+Whatever was appended, in whatever batches: the tables maintained event by
+event equal a rebuild from scratch, and each student's stored facts equal the
+pure fold of their stream.  A worker that dies inside a batch, after writing
+some rows, and is restarted, ends in that same state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection
+
+from api.bootstrap import Ledger, build
+from ledger.clock import SimulatedClock
+from ledger.service import Command
+from ledger.settings import Settings
+from projections.engine import Projector
+from projections.facts import LoggedEvent, fold
+from projections.log import stream_events
+from projections.readside import default_projections
+from projections.student_facts import StudentFactsProjection, load_student_facts
+from projections.timeline import TimelineProjection
+from tests import factories
+from tests.test_projection_engine import snapshot
+
+KINDS = (
+    "employer_encounter",
+    "guidance_interview",
+    "provider_encounter",
+    "labour_market_information",
+    "enrolment",
+    "leaving",
+    "destination",
+)
+step = st.one_of(
+    st.tuples(st.just("record"), st.sampled_from(KINDS), st.integers(0, 700)),
+    st.tuples(st.just("correct"), st.integers(0, 30), st.integers(0, 700)),
+    st.tuples(st.just("retract"), st.integers(0, 30), st.just(0)),
+    st.tuples(st.just("flush"), st.just(""), st.just(0)),
+)
+histories = st.lists(st.lists(step, max_size=12), min_size=1, max_size=3)
+EXAMPLE_SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _day(offset: int) -> str:
+    return (date(2022, 9, 1) + timedelta(days=offset)).isoformat()
+
+
+def _payload(kind: str, offset: int) -> dict[str, Any]:
+    day = _day(offset)
+    if kind == "enrolment":
+        year = int(day[:4]) if day[5:] >= "09-01" else int(day[:4]) - 1
+        return factories.enrolment(occurred_on=day, academic_year=year, year_group=year - 2015)
+    if kind == "leaving":
+        return factories.leaving(occurred_on=day, year_group=9)
+    if kind == "destination":
+        return factories.destination(occurred_on=day, start_on=day)
+    return factories.PAYLOADS[kind](occurred_on=day)
+
+
+def append(ledger: Ledger, history: list[list[tuple[str, Any, int]]]) -> list[UUID]:
+    """Register one student per list of steps and append the steps in random batches."""
+    service = ledger.service
+    students = []
+    for steps in history:
+        student = service.register_student(factories.registration()).student_id
+        students.append(student)
+        batch: list[Command] = []
+        live: list[int] = []
+        sequence = 1
+        for op, arg, offset in steps:
+            if op in {"correct", "retract"} and live:
+                # The service reads the corrected entry from the store: save first.
+                if batch:
+                    service.execute(batch)
+                    batch = []
+                target = live[arg % len(live)]
+                if op == "correct":
+                    service.correct(student, target, {"occurred_on": _day(offset)}, "date")
+                else:
+                    service.retract(student, target, "wrong pupil")
+                    live.remove(target)
+                sequence += 1
+            elif op == "record":
+                batch.append(Command(arg, _payload(arg, offset), student_id=student))
+                sequence += 1
+                live.append(sequence)
+            elif op == "flush" and batch:
+                service.execute(batch)
+                batch = []
+        if batch:
+            service.execute(batch)
+    return students
+
+
+def stream_of(ledger: Ledger, student: UUID) -> list[LoggedEvent]:
+    return list(stream_events(ledger.app, student))
+
+
+@EXAMPLE_SETTINGS
+@given(history=histories)
+def test_incremental_projection_equals_a_rebuild_and_the_pure_fold(
+    ledger: Ledger, history: list[list[tuple[str, Any, int]]]
+) -> None:
+    students = append(ledger, history)
+    incremental = snapshot(ledger)
+    ledger.projections.projector.rebuild()
+    assert snapshot(ledger) == incremental
+    with ledger.engine.connect() as connection:
+        stored = {f.student_id: f for f in load_student_facts(connection, students)}
+    for student in students:
+        assert stored[student] == fold(student, stream_of(ledger, student))
+
+
+class DiesInBatch(StudentFactsProjection):
+    """Writes its rows for a batch, then dies before the commit, on the n-th batch."""
+
+    def __init__(self, die_at: int) -> None:
+        super().__init__()
+        self.batches = 0
+        self.die_at = die_at
+
+    def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
+        super().process(connection, events)
+        self.batches += 1
+        if self.batches == self.die_at:
+            raise RuntimeError("killed mid-batch")
+
+
+@pytest.fixture
+def quiet_ledger(database_url: str, tmp_path: Path, clock: SimulatedClock) -> Iterator[Ledger]:
+    settings = Settings(
+        database_url=database_url, key_file=tmp_path / "test.keys", project_in_process=False
+    )
+    built = build(settings, clock)
+    yield built
+    built.close()
+
+
+@EXAMPLE_SETTINGS
+@given(history=histories, die_at=st.integers(1, 4), batch=st.integers(1, 6))
+def test_a_worker_killed_mid_batch_and_restarted_ends_in_the_same_state(
+    quiet_ledger: Ledger, history: list[list[tuple[str, Any, int]]], die_at: int, batch: int
+) -> None:
+    append(quiet_ledger, history)
+    dying = Projector(
+        quiet_ledger.app,
+        quiet_ledger.engine,
+        [DiesInBatch(die_at), TimelineProjection()],
+        batch_size=batch,
+    )
+    with contextlib.suppress(RuntimeError):  # the worker died; its batch rolled back
+        dying.catch_up()
+    restarted = Projector(
+        quiet_ledger.app, quiet_ledger.engine, default_projections(), batch_size=batch
+    )
+    restarted.catch_up()
+    recovered = snapshot(quiet_ledger)
+    restarted.rebuild()
+    assert snapshot(quiet_ledger) == recovered
