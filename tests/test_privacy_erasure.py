@@ -202,6 +202,9 @@ def test_the_cli_erases_places_and_lifts_holds_naming_only_ids(
     assert "Cnclifamily" not in placed.output + lifted.output + erased.output
     wrong = runner.invoke(cli, ["erase", student, "--reason", "whim", "--yes"])
     assert wrong.exit_code == 2
+    verified = runner.invoke(cli, ["verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "1 erased student streams: links verified" in verified.output
 
 
 def test_a_busy_store_defers_compaction_but_never_the_erasure(

@@ -22,6 +22,11 @@ def register(app: typer.Typer) -> None:
                 report = ledger.service.verify(
                     full=not keyless, progress=lambda n: bar.advance(task, n)
                 )
+        if report.erased_streams:
+            console.print(
+                f"{len(report.erased_streams)} erased student streams: links verified "
+                "(their keys are destroyed, so their commitments cannot be re-derived)"
+            )
         if report.ok:
             console.print(
                 f"[green]OK[/green]: {report.events} events in "
