@@ -114,8 +114,8 @@ def test_fifty_students_canaries_appear_in_no_table_the_ledger_writes(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the read side keeps plaintext copies (proj_timeline.body, proj_student_facts."
-    "document) until the projections seal them with LedgerApplication.sealer",
+    reason="the read side (proj_* tables: timeline entries, benchmark facts) keeps plaintext "
+    "copies until the projections seal them with LedgerApplication.sealer",
 )
 def test_fifty_students_canaries_appear_nowhere_at_rest(
     fifty_students_with_canaries: list[str], settings: Settings
