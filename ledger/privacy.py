@@ -22,7 +22,7 @@ from eventsourcing.persistence import DatabaseError, OperationalError
 
 from . import access
 from .access import Actor
-from .errors import Forbidden, LegalHoldActive, StudentErased
+from .errors import Forbidden, LegalHoldActive, StorageUnavailable, StudentErased
 from .events import EVENT_CLASSES
 from .retention import (
     RetentionPolicy,
@@ -99,7 +99,9 @@ def _compact(service: LedgerService) -> None:
     try:
         service.app.compact()
     except (OperationalError, DatabaseError):
-        log.warning("compaction after erasure deferred: the store was busy")
+        log.warning(
+            "compaction after erasure deferred: the store was busy (run `careers-ledger compact`)"
+        )
 
 
 def set_legal_hold(
@@ -170,6 +172,7 @@ def gather_facts(app: LedgerApplication, page: int = 1000) -> Iterator[StudentFa
         )
         if not batch:
             break
+        app.keyring.warm({n.originator_id for n in batch})
         for notification in batch:
             event: Any = app.mapper.to_domain_event(notification)
             student_id = event.originator_id
@@ -178,6 +181,15 @@ def gather_facts(app: LedgerApplication, page: int = 1000) -> Iterator[StudentFa
             facts[student_id].apply(event)
         position = batch[-1].id
     yield from facts.values()
+
+
+def compact(service: LedgerService, *, actor: Actor) -> None:
+    """Remove erased data's old bytes now (after a compaction was deferred)."""
+    check_privacy_role(actor)
+    try:
+        service.app.compact()
+    except (OperationalError, DatabaseError) as exc:
+        raise StorageUnavailable("the store is busy; compaction did not finish") from exc
 
 
 def rotate_master_key(

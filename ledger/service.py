@@ -471,6 +471,10 @@ class LedgerService:
         """Erase every record past its retention period; ``dry_run`` only lists them."""
         return privacy.run_retention(self, dry_run=dry_run, actor=actor, policy=policy)
 
+    def compact(self, *, actor: Actor = access.SYSTEM) -> None:
+        """Remove erased data's old bytes from the store's files now (normally automatic)."""
+        privacy.compact(self, actor=actor)
+
     def rotate_master_key(
         self, new_master_key: bytes, *, actor: Actor = access.SYSTEM
     ) -> RotationReport:

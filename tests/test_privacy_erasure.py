@@ -202,6 +202,8 @@ def test_the_cli_erases_places_and_lifts_holds_naming_only_ids(
     assert "Cnclifamily" not in placed.output + lifted.output + erased.output
     wrong = runner.invoke(cli, ["erase", student, "--reason", "whim", "--yes"])
     assert wrong.exit_code == 2
+    compacted = runner.invoke(cli, ["compact"])
+    assert compacted.exit_code == 0, compacted.output
     verified = runner.invoke(cli, ["verify"])
     assert verified.exit_code == 0, verified.output
     assert "1 erased student streams: links verified" in verified.output

@@ -97,6 +97,17 @@ def register(app: typer.Typer) -> None:
             f"{len(run.still_enrolled)} past the period but still enrolled"
         )
 
+    @app.command()
+    def compact(database_url: str | None = DATABASE) -> None:
+        """Remove erased data's old bytes from the database files now.
+
+        Erasure and retention do this themselves; run it when they reported the
+        compaction as deferred (the store was busy).
+        """
+        with opened_ledger(database_url) as ledger:
+            ledger.service.compact(actor=CLI_ACTOR)
+        console.print("compacted: deleted bytes rewritten, write-ahead log emptied")
+
     keys = typer.Typer(help="Master key rotation and key table status.")
     app.add_typer(keys, name="keys")
 

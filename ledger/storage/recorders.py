@@ -16,6 +16,7 @@ aggregate was loaded, and the unique (stream, version) key settles races.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -253,8 +254,11 @@ class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
                 "VACUUM",
                 "PRAGMA wal_checkpoint(TRUNCATE)",
             ):
-                cursor.execute(statement)
-                row = cursor.fetchone()
+                try:
+                    cursor.execute(statement)
+                    row = cursor.fetchone()
+                except sqlite3.Error as exc:
+                    raise OperationalError(str(exc)) from exc
                 if row is not None and statement.startswith("PRAGMA") and row[0]:
                     msg = "the WAL could not be checkpointed: a reader is still open"
                     raise OperationalError(msg)
