@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from api.access_log import SqlAccessLog
 from api.auth.tokens import TokenStore
-from api.database import create_tables, engine_for
+from api.database import create_tables, engine_for, read_side_engine
 from ledger.clock import Clock, SystemClock
 from ledger.evidence.service import EvidenceService, signer_for
 from ledger.service import LedgerService
@@ -59,9 +59,11 @@ def build(
     )
     engine = engine_for(settings.database_url)
     create_tables(engine)
-    read_models = build_read_models(app, engine, clock)
+    read_engine = read_side_engine(settings.database_url, engine)
+    read_models = build_read_models(app, read_engine, clock)
     after_append = read_models.projector.after_append if settings.project_in_process else None
     service = LedgerService(app, clock, after_append=after_append, access_log=SqlAccessLog(engine))
+    closers = [read_engine.dispose] if read_engine is not engine else []
     return Ledger(
         settings=settings,
         app=app,
@@ -71,4 +73,5 @@ def build(
         tokens=TokenStore(engine),
         evidence=EvidenceService(app, signer_for(settings, keys), clock),
         projections=read_models,
+        closers=closers,
     )
