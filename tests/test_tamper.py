@@ -76,10 +76,23 @@ def rewrite_stream(ledger: Ledger, student: UUID, events: list[Any]) -> None:
     db = ledger.evidence.log.db
     run(db, f"DELETE FROM {db.events} WHERE originator_id = %s", db.db_id(student))
     run(db, f"DELETE FROM {db.chain} WHERE originator_id = %s", db.db_id(student))
+    keys = ledger.app.ledger_recorder.keys_table
     previous = chain.GENESIS
     for sequence, event in enumerate(events, start=1):
         event.__dict__["originator_version"] = sequence
         stored = ledger.app.ledger_mapper.to_stored_event(event)
+        if stored.new_key is not None:
+            # Re-sealing the first event makes a new student key: store it too.
+            run(
+                db,
+                f"INSERT INTO {keys} (originator_id, key_id, wrapped_dek, kek_id, created_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                db.db_id(student),
+                stored.new_key.key_id,
+                stored.new_key.wrapped_dek,
+                stored.new_key.kek_id,
+                stored.new_key.created_at,
+            )
         link = chain.link(
             previous,
             student_id=str(student),

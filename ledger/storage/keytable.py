@@ -50,6 +50,17 @@ class KeyTable:
     def _write_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         raise NotImplementedError
 
+    def _select_pairs(
+        self,
+        cursor: Any,
+        table: str,
+        second: str,
+        pairs: Sequence[tuple[Any, Any]],
+        columns: str,
+        condition: str = "",
+    ) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
     # -- inside the events transaction ------------------------------------
     def _write_keys(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
         chained = [e for e in stored_events if isinstance(e, ChainedStoredEvent)]
@@ -64,7 +75,6 @@ class KeyTable:
             for e in chained
             if e.new_key is not None
         ]
-        self._check_sealing_keys(cursor, chained)
         if new_keys:
             cursor.executemany(
                 self._sql(
@@ -85,23 +95,25 @@ class KeyTable:
 
     def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
         created = {self._db_id(e.originator_id) for e in chained if e.new_key is not None}
-        used = {
-            (self._db_id(e.originator_id), bytes(e.state[1 : 1 + KEY_ID_BYTES]))
-            for e in chained
-            if e.state[:1] == SEALED and self._db_id(e.originator_id) not in created
-        }
-        for db_id, key_id in used:
-            cursor.execute(
-                self._sql(
-                    f"SELECT 1 FROM {self.keys_table} WHERE originator_id = %s AND key_id = %s "
-                    "AND wrapped_dek IS NOT NULL"
-                ),
-                (db_id, key_id),
+        used = sorted(
+            {
+                (self._db_id(e.originator_id), bytes(e.state[1 : 1 + KEY_ID_BYTES]))
+                for e in chained
+                if e.state[:1] == SEALED and self._db_id(e.originator_id) not in created
+            }
+        )
+        if not used:
+            return
+        live = {
+            (row[0], bytes(row[1]))
+            for row in self._select_pairs(
+                cursor, self.keys_table, "key_id", used, "1", " AND wrapped_dek IS NOT NULL"
             )
-            if not cursor.fetchall():
-                # The service reloads the record and decides again (erased: refused).
-                msg = "an event is sealed under a key the key table does not hold"
-                raise IntegrityError(msg)
+        }
+        if any(pair not in live for pair in used):
+            # The service reloads the record and decides again (erased: refused).
+            msg = "an event is sealed under a key the key table does not hold"
+            raise IntegrityError(msg)
 
     # -- reads and maintenance --------------------------------------------
     def select_keys(self, student_id: UUID | str) -> list[KeyRow]:

@@ -89,18 +89,21 @@ class _ChainWriter(KeyTable):
         return originator_id
 
     def _write_chain(self, cursor: _Cursor, stored_events: Sequence[StoredEvent]) -> None:
-        heads: dict[Any, bytes] = {}
-        rows = []
+        chained: list[ChainedStoredEvent] = []
         for event in stored_events:
             if not isinstance(event, ChainedStoredEvent):
                 msg = "events must be mapped by LedgerMapper before they are recorded"
                 raise TypeError(msg)
+            chained.append(event)
+        # Every read happens before any write on this cursor, in one query each:
+        # PostgreSQL's pipeline mode misreads a fetch queued behind executemany().
+        heads = self._previous_links(cursor, chained)
+        self._check_sealing_keys(cursor, chained)
+        rows = []
+        for event in chained:
             key = self._db_id(event.originator_id)
-            previous = heads.get(key)
-            if previous is None:
-                previous = self._previous_link(cursor, key, event.originator_version)
             link = chain.link(
-                previous,
+                heads[key],
                 student_id=str(event.originator_id),
                 sequence=event.originator_version,
                 topic=event.topic,
@@ -119,8 +122,7 @@ class _ChainWriter(KeyTable):
         )
         claims = [
             (kind, digest, self._db_id(e.originator_id))
-            for e in stored_events
-            if isinstance(e, ChainedStoredEvent)
+            for e in chained
             for kind, digest in e.claims
         ]
         if claims:
@@ -131,29 +133,71 @@ class _ChainWriter(KeyTable):
                 ),
                 claims,
             )
-        for e in stored_events:
-            if isinstance(e, ChainedStoredEvent) and e.releases_claims:
+        for e in chained:
+            if e.releases_claims:
                 cursor.execute(
                     self._sql(f"DELETE FROM {self.identifiers_table} WHERE originator_id = %s"),
                     (self._db_id(e.originator_id),),
                 )
-        self._write_keys(cursor, stored_events)
+        self._write_keys(cursor, chained)
 
-    def _previous_link(self, cursor: _Cursor, key: Any, version: int) -> bytes:
-        if version == 1:
-            return chain.GENESIS
-        cursor.execute(
-            self._sql(
-                f"SELECT link FROM {self.chain_table} "
-                "WHERE originator_id = %s AND originator_version = %s"
-            ),
-            (key, version - 1),
-        )
-        found = cursor.fetchall()
-        if not found:
-            msg = f"chain link {version - 1} missing for stream being appended"
-            raise IntegrityError(msg)
-        return bytes(found[0]["link"])
+    def _previous_links(
+        self, cursor: _Cursor, chained: Sequence[ChainedStoredEvent]
+    ) -> dict[Any, bytes]:
+        """The link before each stream's first event in this batch (one query per 400)."""
+        heads: dict[Any, bytes] = {}
+        wanted: list[tuple[Any, int]] = []
+        for event in chained:
+            key = self._db_id(event.originator_id)
+            if key in heads:
+                continue
+            if event.originator_version == 1:
+                heads[key] = chain.GENESIS
+            else:
+                wanted.append((key, event.originator_version - 1))
+                heads[key] = b""
+        found = {
+            (row[0], int(row[1])): bytes(row[2])
+            for row in self._select_pairs(
+                cursor, self.chain_table, "originator_version", wanted, "link"
+            )
+        }
+        for key, version in wanted:
+            link = found.get((key, version))
+            if link is None:
+                msg = f"chain link {version} missing for stream being appended"
+                raise IntegrityError(msg)
+            heads[key] = link
+        return heads
+
+    def _select_pairs(
+        self,
+        cursor: _Cursor,
+        table: str,
+        second: str,
+        pairs: Sequence[tuple[Any, Any]],
+        columns: str,
+        condition: str = "",
+    ) -> list[tuple[Any, ...]]:
+        """Rows matching any (originator_id, second) pair: one indexed query per chunk."""
+        results: list[tuple[Any, ...]] = []
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start : start + 400]
+            where = " OR ".join(f"(originator_id = %s AND {second} = %s)" for _ in chunk)
+            params = [value for pair in chunk for value in pair]
+            cursor.execute(
+                self._sql(
+                    f"SELECT originator_id, {second}, {columns} FROM {table} "
+                    f"WHERE ({where}){condition}"
+                ),
+                params,
+            )
+            results.extend(tuple(self._row_values(row)) for row in cursor.fetchall())
+        return results
+
+    @staticmethod
+    def _row_values(row: Any) -> Sequence[Any]:
+        return list(row.values()) if isinstance(row, dict) else tuple(row)
 
     # -- reads used by verification and lookups ---------------------------
     def _audit_sql(self, events_table: str) -> str:
