@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CATCH_UP_BATCH = 2_000
 REBUILD_BATCH = 20_000
+IN_PROCESS_LIMIT = 5_000
 
 
 class Projection(Protocol):
@@ -98,19 +99,28 @@ class Projector:
         self._ensure_positions()
 
     # -- running ------------------------------------------------------------
-    def catch_up(self, *, batch_size: int | None = None, progress: Progress | None = None) -> int:
-        """Process every event after the projections' positions; returns how many."""
+    def catch_up(
+        self,
+        *,
+        batch_size: int | None = None,
+        progress: Progress | None = None,
+        limit: int | None = None,
+    ) -> int:
+        """Process the events after the projections' positions (at most about ``limit``)."""
         with self._lock:
-            return self._catch_up(batch_size or self.batch_size, progress)
+            return self._catch_up(batch_size or self.batch_size, progress, limit)
 
     def after_append(self) -> None:
         """The service's hook: project in-process, but never fail a write that committed.
 
         A projection error leaves the projection behind (``project --follow`` or
-        the next append retries); it is logged without event data.
+        the next append retries); it is logged without event data.  One append
+        projects at most ``IN_PROCESS_LIMIT`` events, so a request never pays for
+        a long backlog (after an upgrade, say): the next appends, or a worker or
+        ``careers-ledger rebuild``, take the rest.
         """
         try:
-            self.catch_up()
+            self.catch_up(limit=IN_PROCESS_LIMIT)
         except Exception as exc:  # the append is already durable; see docstring
             log.warning("projections lag behind the log: %s", type(exc).__name__)
 
@@ -135,7 +145,7 @@ class Projector:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                return self._catch_up(self.rebuild_batch_size, progress)
+                return self._catch_up(self.rebuild_batch_size, progress, None)
             finally:
                 if collecting:
                     gc.enable()
@@ -172,9 +182,9 @@ class Projector:
         )
 
     # -- batches --------------------------------------------------------------
-    def _catch_up(self, batch_size: int, progress: Progress | None) -> int:
+    def _catch_up(self, batch_size: int, progress: Progress | None, limit: int | None) -> int:
         done = 0
-        while True:
+        while limit is None or done < limit:
             marks = self._positions()
             start = min(marks[p.name][0] for p in self.projections)
             page = self.reader.page(start, batch_size)
@@ -197,6 +207,7 @@ class Projector:
             done += len(page)
             if progress is not None:
                 progress(len(page))
+        return done
 
     def _commit_batch(
         self, marks: dict[str, tuple[int, int]], last: int, events: list[LoggedEvent]

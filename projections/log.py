@@ -31,7 +31,7 @@ from ledger.storage.application import LedgerApplication
 
 from .facts import LoggedEvent
 
-_new = object.__new__
+_new, _set = object.__new__, object.__setattr__
 KIND_BY_TOPIC: dict[str, str] = {cls.TOPIC: kind for kind, cls in EVENT_CLASSES.items()}
 ERASURE_TOPIC = EVENT_CLASSES["erasure"].TOPIC
 _ID_CACHE_LIMIT = 200_000
@@ -114,12 +114,16 @@ class LogReader:
         for position, stream, version, topic, state in rows:
             student = ids.get(stream) or self._uuid(stream)
             notification = _new(Notification)
-            notification.__dict__.update(
-                id=position,
-                originator_id=student,
-                originator_version=version,
-                topic=topic,
-                state=state if type(state) is bytes else bytes(state),
+            _set(
+                notification,
+                "__dict__",
+                {
+                    "id": position,
+                    "originator_id": student,
+                    "originator_version": version,
+                    "topic": topic,
+                    "state": state if type(state) is bytes else bytes(state),
+                },
             )
             found.append(notification)
         return found

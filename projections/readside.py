@@ -19,8 +19,9 @@ from ledger.storage.application import LedgerApplication
 
 from .calendar import ENGLAND
 from .engine import Projection, Projector
+from .fact_rows import load_student_facts
 from .facts import StudentFacts
-from .student_facts import StudentFactsProjection, load_student_facts
+from .student_facts import StudentFactsProjection
 from .tables import create_tables, roll
 from .timeline import TimelineProjection
 

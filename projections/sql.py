@@ -3,7 +3,8 @@
 SQLAlchemy Core compiles parameters row by row for ``executemany``; for the
 rebuild's hundreds of thousands of rows that costs more than the database
 does, so the projections send plain positional rows through
-``exec_driver_sql`` (psycopg pipelines them; sqlite3 loops in C).
+``exec_driver_sql`` (sqlite3 loops in C), and plain inserts on PostgreSQL
+go through COPY on the same connection and transaction.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def insert_many(
     """INSERT rows (or, with ``upsert_on``, replace the other columns on conflict)."""
     if not rows:
         return
+    if not upsert_on and connection.dialect.name == "postgresql":
+        _copy(connection, table, columns, rows)
+        return
     statement = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({_marks(connection, len(columns))})"
@@ -40,6 +44,20 @@ def insert_many(
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in upsert_on)
         statement += f" ON CONFLICT ({', '.join(upsert_on)}) DO UPDATE SET {updates}"
     connection.exec_driver_sql(statement, list(rows))
+
+
+def _copy(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    # COPY is PostgreSQL's bulk path: one stream instead of a statement per row.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def delete_many(

@@ -16,34 +16,39 @@ enrolments or leavings changed in the batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete
 
 from ledger.events import EVENT_CLASSES
 
-from .calendar import academic_year_of
+from .fact_rows import (
+    Key,
+    Registration,
+    fact_row,
+    forget_students,
+    joined,
+    load_facts,
+    load_facts_of,
+    load_registrations,
+    roll_rows,
+)
 from .facts import (
     REGISTRATION_SEQUENCE,
     Fact,
     LoggedEvent,
-    StudentFacts,
     corrected,
     corrected_registration,
     is_fact,
     new_fact,
     registration_of,
-    student_facts,
 )
 from .sql import delete_many, insert_many
 from .tables import facts, roll, students
 
-CHUNK = 500
 CACHE_LIMIT = 500_000
 ROLL_KINDS = frozenset({"enrolment", "leaving"})
 FOLDED_KINDS = frozenset(k for k in EVENT_CLASSES if is_fact(k))
@@ -68,21 +73,12 @@ ROLL_COLUMNS = (
     "year0",
 )
 
-Key = tuple[UUID, int]
-
-
-@dataclass
-class _Registration:
-    registration: dict[str, Any]
-    evidence: list[int]
-    withdrawn: bool
-
 
 @dataclass
 class _Batch:
     """What one batch changes, before it is written."""
 
-    registrations: dict[UUID, _Registration]
+    registrations: dict[UUID, Registration]
     new: dict[Key, Fact]
     replaced: dict[Key, Fact]  # stored facts a correction changed
     deleted: set[Key]  # stored facts a retraction removed
@@ -121,7 +117,7 @@ class StudentFactsProjection:
         batch: _Batch,
         event: LoggedEvent,
         stored_facts: Mapping[Key, Fact],
-        stored_registrations: Mapping[UUID, _Registration],
+        stored_registrations: Mapping[UUID, Registration],
     ) -> None:
         student, kind = event.student_id, event.kind
         if kind in FOLDED_KINDS:
@@ -133,7 +129,7 @@ class StudentFactsProjection:
             batch.erased.add(student)
             return
         if kind == "registration":
-            batch.registrations[student] = _Registration(
+            batch.registrations[student] = Registration(
                 registration_of(event.data), [event.sequence], False
             )
         elif kind in {"correction", "retraction"}:
@@ -176,7 +172,7 @@ class StudentFactsProjection:
         ]
         delete_many(connection, facts, ("student_id", "sequence"), gone)
         rows = [
-            _fact_row(student, fact)
+            fact_row(student, fact)
             for (student, _), fact in (*batch.new.items(), *batch.replaced.items())
             if student not in erased
         ]
@@ -186,7 +182,7 @@ class StudentFactsProjection:
             students,
             STUDENT_COLUMNS,
             [
-                (s.hex, orjson.dumps(r.registration), _joined(r.evidence), int(r.withdrawn))
+                (s.hex, orjson.dumps(r.registration), joined(r.evidence), int(r.withdrawn))
                 for s, r in batch.registrations.items()
                 if s not in erased
             ],
@@ -239,127 +235,3 @@ class StudentFactsProjection:
 
     def forget_cache(self) -> None:
         self._spells, self._withdrawn = None, set()
-
-
-# -- reading the tables ------------------------------------------------------------
-def _fact_row(student: UUID, fact: Fact) -> tuple[Any, ...]:
-    return (
-        student.hex,
-        fact.sequence,
-        fact.kind,
-        fact.occurred_on.isoformat(),
-        orjson.dumps(fact.data),
-        fact.institution_id,
-        int(fact.imported),
-        _joined(fact.amended_by),
-    )
-
-
-def _joined(numbers: Iterable[int]) -> str:
-    return ",".join(str(n) for n in numbers)
-
-
-def _numbers(text: str) -> list[int]:
-    return [int(n) for n in text.split(",") if n]
-
-
-def _fact(row: Any) -> Fact:
-    return Fact(
-        sequence=int(row.sequence),
-        kind=row.kind,
-        occurred_on=date.fromisoformat(row.occurred_on),
-        data=orjson.loads(row.data),
-        institution_id=row.institution_id,
-        imported=bool(row.imported),
-        amended_by=tuple(_numbers(row.amended_by)),
-    )
-
-
-def _chunks(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
-def load_facts(connection: Connection, keys: set[Key]) -> dict[Key, Fact]:
-    """The stored facts with these (student, sequence) keys."""
-    found: dict[Key, Fact] = {}
-    ids = {s.hex: s for s, _ in keys}
-    for chunk in _chunks(sorted((s.hex, seq) for s, seq in keys)):
-        query = select(facts).where(tuple_(facts.c.student_id, facts.c.sequence).in_(chunk))
-        for row in connection.execute(query):
-            found[(ids[row.student_id], int(row.sequence))] = _fact(row)
-    return found
-
-
-def load_facts_of(
-    connection: Connection, student_ids: Sequence[UUID], *, kinds: Iterable[str] = ()
-) -> dict[UUID, list[Fact]]:
-    found: dict[UUID, list[Fact]] = {}
-    wanted = sorted(kinds)
-    for chunk in _chunks([s.hex for s in student_ids]):
-        query = select(facts).where(facts.c.student_id.in_(chunk))
-        if wanted:
-            query = query.where(facts.c.kind.in_(wanted))
-        for row in connection.execute(query):
-            found.setdefault(UUID(hex=row.student_id), []).append(_fact(row))
-    return found
-
-
-def load_registrations(connection: Connection, student_ids: set[UUID]) -> dict[UUID, _Registration]:
-    found: dict[UUID, _Registration] = {}
-    for chunk in _chunks(sorted(s.hex for s in student_ids)):
-        for row in connection.execute(select(students).where(students.c.student_id.in_(chunk))):
-            found[UUID(hex=row.student_id)] = _Registration(
-                orjson.loads(row.registration), _numbers(row.evidence), bool(row.withdrawn)
-            )
-    return found
-
-
-def load_student_facts(connection: Connection, student_ids: Sequence[UUID]) -> list[StudentFacts]:
-    """The stored facts of these students (unknown and erased ones are left out)."""
-    registrations = load_registrations(connection, set(student_ids))
-    stored = load_facts_of(connection, list(registrations))
-    return [
-        student_facts(s, r.registration, r.evidence, r.withdrawn, stored.get(s, []))
-        for s, r in registrations.items()
-    ]
-
-
-def forget_students(connection: Connection, student_ids: Iterable[UUID]) -> None:
-    keys = sorted(s.hex for s in student_ids)
-    for chunk in _chunks(keys):
-        for table in (roll, facts, students):
-            connection.execute(delete(table).where(table.c.student_id.in_(chunk)))
-
-
-def roll_rows(student: UUID, spells_and_leavings: Iterable[Fact]) -> list[tuple[Any, ...]]:
-    """Index rows for each enrolment spell: where, from which year, until which at most."""
-    ordered = sorted(spells_and_leavings, key=lambda f: (f.occurred_on, f.sequence))
-    enrolments = sorted(
-        (f for f in ordered if f.kind == "enrolment"),
-        key=lambda f: (int(f.data["academic_year"]), f.occurred_on, f.sequence),
-    )
-    leavings = [f for f in ordered if f.kind == "leaving"]
-    rows = []
-    for index, spell in enumerate(enrolments):
-        institution = str(spell.data["institution_id"])
-        ends = [
-            academic_year_of(leaving.occurred_on)
-            for leaving in leavings
-            if leaving.data.get("institution_id") == institution
-            and leaving.occurred_on >= spell.occurred_on
-        ]
-        ends += [int(later.data["academic_year"]) for later in enrolments[index + 1 :]]
-        year = int(spell.data["academic_year"])
-        rows.append(
-            (
-                student.hex,
-                spell.sequence,
-                institution,
-                str(spell.data.get("institution_kind", "school")),
-                year,
-                max(min(ends), year) if ends else None,
-                year - int(spell.data["year_group"]),
-            )
-        )
-    return rows

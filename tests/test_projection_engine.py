@@ -198,3 +198,19 @@ def test_every_projection_table_lives_beside_the_ledger(ledger: Ledger) -> None:
         names = {row[0] for row in connection.execute(select(positions.c.name))}
     assert names == {"student_facts", "timeline"}
     assert {t.name for t in metadata.sorted_tables} >= {"proj_facts", "proj_timeline"}
+
+
+def test_one_append_projects_only_a_bounded_backlog(
+    quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import engine
+
+    a_year_of_records(quiet_ledger)
+    monkeypatch.setattr(engine, "IN_PROCESS_LIMIT", 3)
+    projector = Projector(
+        quiet_ledger.app, quiet_ledger.engine, default_projections(), batch_size=2
+    )
+    projector.after_append()
+    assert {p.position for p in projector.status().projections} == {4}
+    projector.after_append()
+    assert {p.position for p in projector.status().projections} == {8}

@@ -25,10 +25,11 @@ from ledger.clock import SimulatedClock
 from ledger.service import Command
 from ledger.settings import Settings
 from projections.engine import Projector
+from projections.fact_rows import load_student_facts
 from projections.facts import LoggedEvent, fold
 from projections.log import stream_events
 from projections.readside import default_projections
-from projections.student_facts import StudentFactsProjection, load_student_facts
+from projections.student_facts import StudentFactsProjection
 from projections.timeline import TimelineProjection
 from tests import factories
 from tests.test_projection_engine import snapshot
