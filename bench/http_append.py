@@ -10,8 +10,7 @@ on SQLite.
     python bench/http_append.py [--appends 2000] [--clients 8] [--database-url URL]
 
 Without --database-url both ledgers are SQLite files in a temporary folder.
-A PostgreSQL URL is used as given for the HTTP run (use an empty database or a
-fresh ?schema=...) and with a fresh schema for the in-process run.
+With a PostgreSQL URL (no ?schema=) each run gets a fresh schema, dropped after.
 """
 
 from __future__ import annotations
@@ -72,14 +71,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def serve(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CAREERS_LEDGER_DATABASE_URL": settings.database_url,
         "CAREERS_LEDGER_KEY_FILE": str(settings.resolved_key_file()),
     }
     cli = str(Path(sys.executable).parent / "careers-ledger")
-    command = [cli, "serve", "--port", str(port), "--no-access-log"]
+    command = [cli, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -159,17 +158,15 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL only)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         keys = Path(folder) / "bench.keys"
         if args.database_url:
-            http_settings = Settings(database_url=args.database_url, key_file=keys)
-            separator = "&" if "?" in args.database_url else "?"
-            local_url = f"{args.database_url}{separator}schema=bench_{uuid.uuid4().hex[:8]}"
             if "schema=" in args.database_url:
                 raise SystemExit("give a PostgreSQL URL without ?schema=; the bench makes its own")
-            _create_schema(local_url)
-            local = Settings(database_url=local_url, key_file=keys)
+            http_settings = Settings(database_url=_fresh_schema(args.database_url), key_file=keys)
+            local = Settings(database_url=_fresh_schema(args.database_url), key_file=keys)
         else:
             http_settings = Settings(database_url=f"sqlite:///{folder}/http.db", key_file=keys)
             local = Settings(database_url=f"sqlite:///{folder}/local.db", key_file=keys)
@@ -178,7 +175,7 @@ def main() -> None:
         token = ledger.tokens.create_user("adviser", SCHOOL).token
         ledger.close()
         port = free_port()
-        process = serve(http_settings, port)
+        process = serve(http_settings, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, process)
@@ -189,7 +186,7 @@ def main() -> None:
     backend = "PostgreSQL" if args.database_url else "SQLite"
     p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
     ratio = rate_http / rate_local
-    print(f"backend                      {backend}")
+    print(f"backend                      {backend}, {args.workers} API process(es)")
     print(f"appends                      {args.appends} over {args.students} students")
     print(f"in-process LedgerService     {rate_local:8.0f} appends/s (one caller)")
     print(f"HTTP, {args.clients} clients              {rate_http:8.0f} appends/s")
@@ -201,13 +198,23 @@ def main() -> None:
     print(f"p99 under 50 ms              {'yes' if p99 < 50 else 'no'}")
 
 
-def _create_schema(url: str) -> None:
+def _fresh_schema(url: str) -> str:
+    import atexit
+
     import psycopg
 
-    schema = url.rsplit("schema=", 1)[1]
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
     plain = "postgresql://" + url.split("://", 1)[1].split("?", 1)[0]
     with psycopg.connect(plain, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    atexit.register(drop)
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}schema={schema}"
 
 
 if __name__ == "__main__":
