@@ -1,13 +1,13 @@
 """Time one student's export with 500 events, in every format, p50 and p95 over repeats.
 
     python bench/export.py --sqlite /tmp/export-bench.db --repeats 20
-    python bench/export.py --postgres \
-        'postgresql+psycopg://postgres@127.0.0.1:5432/test?schema=bench_export'
+    python bench/export.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 The student's record is written once through ``LedgerService.execute``
 (Years 7 to 11 of activities, interviews, corrections, destinations) and
-reused; each repeat prepares the export afresh (the access-logged read, the
-covering checkpoint, proofs) and renders it to memory.
+reused (PostgreSQL: a throwaway schema, dropped afterwards); each repeat
+prepares the export afresh (the access-logged read, the covering checkpoint,
+proofs) and renders it to memory.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ import io
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+import psycopg
 
 from api.bootstrap import Ledger, build
 from api.export import RENDERERS
@@ -133,7 +136,15 @@ def main() -> None:
     parser.add_argument("--formats", default=",".join(RENDERERS))
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="export-bench-"))
-    url = args.postgres or f"sqlite:///{args.sqlite or folder / 'ledger.db'}"
+    schema = None
+    if args.postgres:
+        schema = "bench_export_" + uuid.uuid4().hex[:8]
+        libpq = "postgresql://" + args.postgres.split("://", 1)[1].split("?", 1)[0]
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{args.postgres}{'&' if '?' in args.postgres else '?'}schema={schema}"
+    else:
+        url = f"sqlite:///{args.sqlite or folder / 'ledger.db'}"
     settings = Settings(database_url=url, key_file=folder / "bench.keys")
     ledger = build(settings, SimulatedClock(datetime(2025, 7, 1, 12, tzinfo=UTC)))
     try:
@@ -157,6 +168,9 @@ def main() -> None:
             )
     finally:
         ledger.close()
+        if schema is not None:
+            with psycopg.connect(libpq, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 if __name__ == "__main__":
