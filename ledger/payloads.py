@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -38,6 +39,16 @@ from .vocabulary import (
 
 EARLIEST_DATE = date(2000, 1, 1)
 
+
+def _iso_date_only(value: object) -> object:
+    """Calendar dates arrive as ISO 8601 text (or date objects), never as numbers."""
+    if isinstance(value, date | str):
+        return value
+    raise ValueError("must be a date in YYYY-MM-DD form")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 InstitutionId = Annotated[
@@ -52,7 +63,7 @@ class Payload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    occurred_on: date
+    occurred_on: IsoDate
 
     @field_validator("occurred_on")
     @classmethod
@@ -75,7 +86,7 @@ class Characteristics(BaseModel):
 class StudentRegistration(Payload):
     given_name: ShortText
     family_name: ShortText
-    date_of_birth: date
+    date_of_birth: IsoDate
     upn: str | None = None
     uln: str | None = None
     characteristics: Characteristics = Characteristics()
@@ -144,7 +155,7 @@ class GuidanceInterview(Payload):
     advice_given: LongText
     agreed_actions: Annotated[list[LongText], Field(max_length=30)] = []
     intended_destination: ShortText | None = None
-    follow_up_on: date | None = None
+    follow_up_on: IsoDate | None = None
 
     @model_validator(mode="after")
     def _follow_up_after(self) -> GuidanceInterview:
@@ -178,7 +189,7 @@ class WorkplaceExperience(Payload):
 
     kind: ExperienceKind
     employer_name: ShortText
-    end_on: date
+    end_on: IsoDate
     days: Annotated[Decimal, Field(gt=0, le=100, multiple_of=Decimal("0.5"))]
     hours: Annotated[Decimal, Field(gt=0, le=1000)] | None = None
     part_time_job: bool = False
@@ -235,7 +246,7 @@ class PartTimeWork(Payload):
     employer_name: ShortText
     role: ShortText
     hours_per_week: Annotated[Decimal, Field(gt=0, le=60)]
-    end_on: date | None = None
+    end_on: IsoDate | None = None
 
 
 def _known_code(code: str) -> str:
@@ -264,8 +275,8 @@ class Destination(Payload):
 
     nccis_code: str
     provider_or_employer: ShortText | None = None
-    start_on: date
-    end_on: date | None = None
+    start_on: IsoDate
+    end_on: IsoDate | None = None
     source: DestinationSource
     nccis_version: str = CURRENT_VERSION
 
