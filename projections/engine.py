@@ -30,7 +30,7 @@ from .tables import positions
 log = logging.getLogger(__name__)
 
 CATCH_UP_BATCH = 2_000
-REBUILD_BATCH = 20_000
+REBUILD_BATCH = 100_000
 IN_PROCESS_LIMIT = 5_000
 
 

@@ -1,5 +1,10 @@
 """The student-facts projection's rows: converting facts to rows and reading them back.
 
+Facts are stored in runs: one row per student per batch, holding that
+student's new facts of the batch (a rebuild writes a few rows per student, not
+one per event).  A correction or retraction rewrites the run that holds its
+target.
+
 Also the rolls index rows, computed from a student's enrolments and leavings.
 """
 
@@ -12,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete, select
 
 from .calendar import academic_year_of
 from .facts import Fact, StudentFacts, student_facts
@@ -20,6 +25,7 @@ from .tables import facts, roll, students
 
 CHUNK = 500
 Key = tuple[UUID, int]
+Runs = dict[UUID, dict[int, list[Fact]]]
 
 
 @dataclass
@@ -31,16 +37,14 @@ class Registration:
     withdrawn: bool
 
 
-def fact_row(student: UUID, fact: Fact) -> tuple[Any, ...]:
+def fact_rows(student: UUID, chunk: Sequence[Fact]) -> tuple[Any, ...]:
+    """One row holding a run of a student's facts (in sequence order)."""
     return (
         student.hex,
-        fact.sequence,
-        fact.kind,
-        fact.occurred_on.isoformat(),
-        orjson.dumps(fact.data),
-        fact.institution_id,
-        int(fact.imported),
-        joined(fact.amended_by),
+        chunk[0].sequence,
+        chunk[-1].sequence,
+        # [sequence, kind, date, fields, institution, imported, corrections]
+        orjson.dumps([tuple(f) for f in chunk]),
     )
 
 
@@ -52,16 +56,19 @@ def _numbers(text: str) -> list[int]:
     return [int(n) for n in text.split(",") if n]
 
 
-def _fact(row: Any) -> Fact:
-    return Fact(
-        sequence=int(row.sequence),
-        kind=row.kind,
-        occurred_on=date.fromisoformat(row.occurred_on),
-        data=orjson.loads(row.data),
-        institution_id=row.institution_id,
-        imported=bool(row.imported),
-        amended_by=tuple(_numbers(row.amended_by)),
-    )
+def _facts(blob: bytes) -> list[Fact]:
+    return [
+        Fact(
+            row[0],
+            row[1],
+            date.fromisoformat(row[2]),
+            row[3],
+            row[4],
+            row[5],
+            tuple(row[6]) if len(row) > 6 else (),
+        )
+        for row in orjson.loads(blob)
+    ]
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -69,29 +76,28 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start : start + CHUNK]
 
 
-def load_facts(connection: Connection, keys: set[Key]) -> dict[Key, Fact]:
-    """The stored facts with these (student, sequence) keys."""
-    found: dict[Key, Fact] = {}
-    ids = {s.hex: s for s, _ in keys}
-    for chunk in _chunks(sorted((s.hex, seq) for s, seq in keys)):
-        query = select(facts).where(tuple_(facts.c.student_id, facts.c.sequence).in_(chunk))
-        for row in connection.execute(query):
-            found[(ids[row.student_id], int(row.sequence))] = _fact(row)
+def load_runs(connection: Connection, student_ids: Iterable[UUID]) -> Runs:
+    """Each student's stored runs of facts, by the first sequence of the run."""
+    found: dict[UUID, dict[int, list[Fact]]] = {}
+    for chunk in _chunks(sorted({s.hex for s in student_ids})):
+        rows = connection.execute(
+            select(facts.c.student_id, facts.c.first_sequence, facts.c.facts).where(
+                facts.c.student_id.in_(chunk)
+            )
+        )
+        for student, first, blob in rows:
+            found.setdefault(UUID(hex=student), {})[int(first)] = _facts(blob)
     return found
 
 
 def load_facts_of(
     connection: Connection, student_ids: Sequence[UUID], *, kinds: Iterable[str] = ()
 ) -> dict[UUID, list[Fact]]:
-    found: dict[UUID, list[Fact]] = {}
-    wanted = sorted(kinds)
-    for chunk in _chunks([s.hex for s in student_ids]):
-        query = select(facts).where(facts.c.student_id.in_(chunk))
-        if wanted:
-            query = query.where(facts.c.kind.in_(wanted))
-        for row in connection.execute(query):
-            found.setdefault(UUID(hex=row.student_id), []).append(_fact(row))
-    return found
+    wanted = frozenset(kinds)
+    return {
+        student: [f for run in runs.values() for f in run if not wanted or f.kind in wanted]
+        for student, runs in load_runs(connection, student_ids).items()
+    }
 
 
 def load_registrations(connection: Connection, student_ids: set[UUID]) -> dict[UUID, Registration]:

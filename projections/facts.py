@@ -148,7 +148,9 @@ def slim(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     dropped = DROPPED_FIELDS.get(kind)
     if dropped is None:
         return {}  # a kind added later keeps nothing until its free text is listed
-    kept = {name: value for name, value in data.items() if name not in dropped}
+    kept = dict(data)
+    for name in dropped & kept.keys():
+        del kept[name]
     if kind == "guidance_interview":
         if "advice_given" in data:
             kept["advice_recorded"] = bool(data["advice_given"])
@@ -163,13 +165,14 @@ def is_fact(kind: str) -> bool:
 
 
 def new_fact(event: LoggedEvent) -> Fact:
+    kind = event.kind
     return Fact(
-        sequence=event.sequence,
-        kind=event.kind,
-        occurred_on=event.occurred_on,
-        data=slim(event.kind, event.data),
-        institution_id=event.institution_id,
-        imported=event.provenance is not None,
+        event.sequence,
+        kind,
+        event.occurred_on,
+        slim(kind, event.data),
+        event.institution_id,
+        event.provenance is not None,
     )
 
 

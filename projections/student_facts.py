@@ -1,7 +1,7 @@
 """The student-facts projection: every student's facts as rows, and the rolls index.
 
 ``proj_students`` keeps what the rules need of a registration, ``proj_facts``
-one row per live fact (corrections applied, retractions deleted), both built
+the live facts (corrections applied, retractions deleted), both built
 with the pure functions of :mod:`projections.facts`, so the stored facts are
 exactly the fold of the student's events (a property test holds them to it).
 ``proj_roll`` indexes enrolment spells so a cohort (institution, academic
@@ -9,9 +9,10 @@ year, year group) is found without reading every student; it is a superset,
 and reports confirm membership from the facts for the date asked about.  An
 erasure deletes the student's rows from all three.
 
-Every event is written once; a correction or retraction reads only the row
-it amends, and the rolls index is recomputed only for students whose
-enrolments or leavings changed in the batch.
+Facts are written in runs, one row per student per batch (see
+:mod:`projections.fact_rows`); a correction or retraction reads and rewrites
+only its student's runs, and the rolls index is recomputed only for students
+whose enrolments or leavings changed in the batch.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from ledger.events import EVENT_CLASSES
 from .fact_rows import (
     Key,
     Registration,
-    fact_row,
+    Runs,
+    fact_rows,
     forget_students,
     joined,
-    load_facts,
     load_facts_of,
     load_registrations,
+    load_runs,
     roll_rows,
 )
 from .facts import (
@@ -52,16 +54,7 @@ from .tables import facts, roll, students
 CACHE_LIMIT = 500_000
 ROLL_KINDS = frozenset({"enrolment", "leaving"})
 FOLDED_KINDS = frozenset(k for k in EVENT_CLASSES if is_fact(k))
-FACT_COLUMNS = (
-    "student_id",
-    "sequence",
-    "kind",
-    "occurred_on",
-    "data",
-    "institution_id",
-    "imported",
-    "amended_by",
-)
+FACT_COLUMNS = ("student_id", "first_sequence", "last_sequence", "facts")
 STUDENT_COLUMNS = ("student_id", "registration", "evidence", "withdrawn")
 ROLL_COLUMNS = (
     "student_id",
@@ -84,6 +77,8 @@ class _Batch:
     deleted: set[Key]  # stored facts a retraction removed
     roll_changed: set[UUID]
     erased: set[UUID]
+    runs: Runs  # the stored runs of amended students
+    run_of: dict[Key, int]  # which run (by first sequence) holds a stored fact
 
 
 class StudentFactsProjection:
@@ -98,18 +93,34 @@ class StudentFactsProjection:
         self._withdrawn: set[UUID] = set()
 
     def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
-        batch = _Batch({}, {}, {}, set(), set(), set())
         amended = {
             (e.student_id, int(e.data["amends_sequence"]))
             for e in events
             if e.kind in {"correction", "retraction"}
         }
-        stored_facts = load_facts(connection, {k for k in amended if k[1] != REGISTRATION_SEQUENCE})
+        runs = load_runs(
+            connection, {s for s, target in amended if target != REGISTRATION_SEQUENCE}
+        )
+        batch = _Batch({}, {}, {}, set(), set(), set(), runs, {})
+        stored_facts: dict[Key, Fact] = {}
+        for student, by_first in runs.items():
+            for first, run in by_first.items():
+                for fact in run:
+                    stored_facts[(student, fact.sequence)] = fact
+                    batch.run_of[(student, fact.sequence)] = first
         stored_registrations = load_registrations(
             connection, {s for s, target in amended if target == REGISTRATION_SEQUENCE}
         )
+        new, roll_changed = batch.new, batch.roll_changed
         for event in events:
-            self._apply(batch, event, stored_facts, stored_registrations)
+            # Most events are a new fact: keep that path short.
+            kind = event.kind
+            if kind in FOLDED_KINDS:
+                new[(event.student_id, event.sequence)] = new_fact(event)
+                if kind in ROLL_KINDS:
+                    roll_changed.add(event.student_id)
+            else:
+                self._apply(batch, event, stored_facts, stored_registrations)
         self._write(connection, batch)
 
     def _apply(
@@ -120,11 +131,6 @@ class StudentFactsProjection:
         stored_registrations: Mapping[UUID, Registration],
     ) -> None:
         student, kind = event.student_id, event.kind
-        if kind in FOLDED_KINDS:
-            batch.new[(student, event.sequence)] = new_fact(event)
-            if kind in ROLL_KINDS:
-                batch.roll_changed.add(student)
-            return
         if kind == "erasure":
             batch.erased.add(student)
             return
@@ -167,15 +173,31 @@ class StudentFactsProjection:
         erased = batch.erased
         if erased:
             forget_students(connection, erased)
-        gone = [
-            (s.hex, seq) for s, seq in (batch.deleted | batch.replaced.keys()) if s not in erased
-        ]
-        delete_many(connection, facts, ("student_id", "sequence"), gone)
-        rows = [
-            fact_row(student, fact)
-            for (student, _), fact in (*batch.new.items(), *batch.replaced.items())
-            if student not in erased
-        ]
+        rewritten = {
+            (s, batch.run_of[(s, seq)])
+            for s, seq in batch.deleted | batch.replaced.keys()
+            if s not in erased
+        }
+        delete_many(
+            connection,
+            facts,
+            ("student_id", "first_sequence"),
+            [(s.hex, first) for s, first in sorted(rewritten)],
+        )
+        rows = []
+        for student, first in sorted(rewritten):
+            run = [
+                batch.replaced.get((student, f.sequence), f)
+                for f in batch.runs[student][first]
+                if (student, f.sequence) not in batch.deleted
+            ]
+            if run:
+                rows.append(fact_rows(student, run))
+        fresh: dict[UUID, list[Fact]] = {}
+        for (student, _), fact in batch.new.items():  # log order: ascending per student
+            if student not in erased:
+                fresh.setdefault(student, []).append(fact)
+        rows += [fact_rows(student, run) for student, run in fresh.items()]
         insert_many(connection, facts, FACT_COLUMNS, rows)
         insert_many(
             connection,

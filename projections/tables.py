@@ -48,13 +48,11 @@ facts = Table(
     "proj_facts",
     metadata,
     Column("student_id", String(32), primary_key=True),
-    Column("sequence", Integer, primary_key=True),
-    Column("kind", String(40), nullable=False),
-    Column("occurred_on", String(10), nullable=False),
-    Column("data", LargeBinary, nullable=False),  # structured fields only, no free text
-    Column("institution_id", String(16)),
-    Column("imported", Integer, nullable=False),
-    Column("amended_by", String(200), nullable=False),
+    Column("first_sequence", Integer, primary_key=True),
+    Column("last_sequence", Integer, nullable=False),
+    # A run of the student's facts: [sequence, kind, date, fields, institution,
+    # imported, (corrections)], structured fields only, no free text.
+    Column("facts", LargeBinary, nullable=False),
 )
 
 roll = Table(

@@ -49,7 +49,8 @@ COLUMNS = (
 )
 CHUNK = 500
 
-Row = dict[str, Any]
+Row = list[Any]  # COLUMNS in order; the body stays a dict until written
+OCCURRED_ON, CORRECTED_BY, RETRACTED_BY, BODY = 3, 7, 8, 9
 Key = tuple[str, int]
 
 
@@ -61,15 +62,16 @@ class TimelineProjection:
         amendments: list[LoggedEvent] = []
         erased: set[str] = set()
         for event in events:
-            student = event.student_id.hex
-            if event.kind == "erasure":
+            kind = event.kind
+            if kind in TIMELINE_KINDS:
+                new[(event.student_id.hex, event.sequence)] = _row(event)
+            elif kind in AMENDMENTS:
+                amendments.append(event)
+            elif kind == "erasure":
+                student = event.student_id.hex
                 erased.add(student)
                 new = {key: row for key, row in new.items() if key[0] != student}
                 amendments = [a for a in amendments if a.student_id != event.student_id]
-            elif event.kind in TIMELINE_KINDS:
-                new[(student, event.sequence)] = _row(event)
-            elif event.kind in AMENDMENTS:
-                amendments.append(event)
         targets = {_target(a) for a in amendments} - new.keys()
         stored = self._load(connection, targets)
         changed: set[Key] = set()
@@ -102,23 +104,25 @@ class TimelineProjection:
             for row in rows:
                 key = (row["student_id"], row["sequence"])
                 if key in keys:
-                    found[key] = {**row, "body": orjson.loads(row["body"])}
+                    loaded = [row[c] for c in COLUMNS]
+                    loaded[BODY] = orjson.loads(loaded[BODY])
+                    found[key] = loaded
         return found
 
 
 def _row(event: LoggedEvent) -> Row:
-    return {
-        "student_id": event.student_id.hex,
-        "sequence": event.sequence,
-        "kind": event.kind,
-        "occurred_on": event.occurred_on.isoformat(),
-        "recorded_at": event.recorded_at,
-        "institution_id": event.institution_id,
-        "provenance": None if event.provenance is None else orjson.dumps(event.provenance),
-        "corrected_by": "",
-        "retracted_by": None,
-        "body": dict(event.data),
-    }
+    return [
+        event.student_id.hex,
+        event.sequence,
+        event.kind,
+        event.occurred_on.isoformat(),
+        event.recorded_at,
+        event.institution_id,
+        None if event.provenance is None else orjson.dumps(event.provenance),
+        "",
+        None,
+        event.data,  # never mutated: a correction makes a new dict
+    ]
 
 
 def _target(amendment: LoggedEvent) -> Key:
@@ -127,19 +131,19 @@ def _target(amendment: LoggedEvent) -> Key:
 
 def _amend(row: Row, amendment: LoggedEvent) -> None:
     if amendment.kind == "retraction":
-        row["retracted_by"] = amendment.sequence
+        row[RETRACTED_BY] = amendment.sequence
         return
     changes = dict(amendment.data["changes"])
     moved_to = changes.pop("occurred_on", None)
     if moved_to is not None:
-        row["occurred_on"] = str(moved_to)
-    row["body"] = {**row["body"], **changes}
-    corrected = [c for c in str(row["corrected_by"]).split(",") if c]
-    row["corrected_by"] = ",".join([*corrected, str(amendment.sequence)])
+        row[OCCURRED_ON] = str(moved_to)
+    row[BODY] = {**row[BODY], **changes}
+    corrected = [c for c in str(row[CORRECTED_BY]).split(",") if c]
+    row[CORRECTED_BY] = ",".join([*corrected, str(amendment.sequence)])
 
 
 def _stored(row: Row) -> tuple[Any, ...]:
-    return tuple(orjson.dumps(row[c]) if c == "body" else row[c] for c in COLUMNS)
+    return (*row[:BODY], orjson.dumps(row[BODY]))
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

@@ -23,6 +23,7 @@ from ledger.privacy import erase
 from ledger.settings import Settings
 from projections import queries
 from projections.engine import Projector
+from projections.fact_rows import load_facts_of
 from projections.facts import LoggedEvent
 from projections.log import LogReader
 from projections.readside import default_projections
@@ -43,14 +44,20 @@ def quiet_ledger(database_url: str, tmp_path: Path, clock: SimulatedClock) -> It
 
 
 def snapshot(ledger: Ledger) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every projection table, in key order."""
+    """Every row of every projection table in key order; facts one per fact, not per run."""
     found = {}
     with ledger.engine.connect() as connection:
-        for table in (students, facts, roll, timeline):
-            keys = [c for c in table.primary_key.columns]
+        for table in (students, roll, timeline):
+            keys = list(table.primary_key.columns)
             found[table.name] = [
                 tuple(r) for r in connection.execute(select(table).order_by(*keys))
             ]
+        ids = [UUID(hex=r[0]) for r in connection.execute(select(facts.c.student_id).distinct())]
+        found[facts.name] = sorted(
+            (student.hex, *fact)
+            for student, stored in load_facts_of(connection, ids).items()
+            for fact in stored
+        )
     return found
 
 
