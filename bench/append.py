@@ -36,7 +36,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -52,6 +52,7 @@ from ledger.storage.application import LedgerApplication
 from ledger.storage.urls import environment_for
 
 READ_PAGE = 1000
+ROUND_STUDENTS = 20  # phase (a) alternates between the sides every this many students
 _serials = iter(range(100_000_000))
 
 
@@ -284,19 +285,36 @@ def storage(backend: str, postgres: str | None, workdir: Path, name: str) -> Ite
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def run_side(side: type[Bare] | type[Ours], url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Wall and CPU seconds of each phase for one side, on fresh storage."""
-    subject = side(url)
-    try:
-        took = {
-            "a": timed(lambda: subject.one_per_transaction(args.single_students, args.entries)),
-            "b": timed(lambda: subject.batches(args.students, args.entries, args.batch)),
-            "c": timed(subject.read_all),
-        }
-        stored = (args.single_students + args.students) * (1 + args.entries)
-        assert subject.read_all() == stored
-    finally:
-        subject.close()
+Side = Bare | Ours
+READS = 3  # phase (c) is short: each side reads everything this many times, the best counts
+
+
+def interleaved(sides: dict[str, Side], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Wall and CPU seconds per phase and side, the sides taking turns in small rounds.
+
+    The machine is shared, so background load comes and goes; taking turns puts both
+    sides in the same conditions instead of one side in a quiet minute, the other in a busy one.
+    """
+    took = {name: {"a": [0.0, 0.0], "b": [0.0, 0.0]} for name in sides}
+
+    def turn(name: str, phase: str, action: Callable[..., object], *arguments: int) -> None:
+        wall, cpu = timed(lambda: action(*arguments))
+        took[name][phase][0] += wall
+        took[name][phase][1] += cpu
+
+    for start in range(0, args.single_students, ROUND_STUDENTS):
+        count = min(ROUND_STUDENTS, args.single_students - start)
+        for name, side in sides.items():
+            turn(name, "a", side.one_per_transaction, count, args.entries)
+    for start in range(0, args.students, args.batch):
+        count = min(args.batch, args.students - start)
+        for name, side in sides.items():
+            turn(name, "b", side.batches, count, args.entries, count)
+    stored = (args.single_students + args.students) * (1 + args.entries)
+    for side in sides.values():
+        assert side.read_all() == stored
+    for name, side in sides.items():
+        took[name]["c"] = list(min(timed(side.read_all) for _ in range(READS)))
     return took
 
 
@@ -313,20 +331,23 @@ def measure(
         "b": f"(b) {args.batch} students per transaction",
         "c": "(c) read all + decode",
     }
-    took = {}
-    for side in (Bare, Ours):
-        with storage(backend, postgres, workdir, side.__name__.lower()) as url:
-            took[side] = run_side(side, url, args)
-        print(f"  {backend}: {side.name} done", flush=True)
+    with ExitStack() as stack:
+        sides: dict[str, Side] = {}
+        for side in (Bare, Ours):
+            url = stack.enter_context(storage(backend, postgres, workdir, side.__name__.lower()))
+            sides[side.__name__] = side(url)
+            stack.callback(sides[side.__name__].close)
+        took = interleaved(sides, args)
+    print(f"  {backend}: done", flush=True)
 
-    def rate(side: type[Bare] | type[Ours], key: str) -> tuple[float, float]:
-        wall, cpu = took[side][key]
+    def rate(name: str, key: str) -> tuple[float, float]:
+        wall, cpu = took[name][key]
         return events[key] / wall, cpu / events[key] * 1e6
 
     figures = []
     for key, label in labels.items():
-        ours, ours_cpu = rate(Ours, key)
-        bare, bare_cpu = rate(Bare, key)
+        ours, ours_cpu = rate("Ours", key)
+        bare, bare_cpu = rate("Bare", key)
         figures.append(Figure(backend, label, events[key], ours, bare, ours_cpu, bare_cpu))
     return figures
 
