@@ -6,10 +6,10 @@
     python bench/append.py --students 5000 --single-students 500 --no-postgres
 
 Each backend gets fresh storage (temporary SQLite files; a throwaway PostgreSQL
-schema, dropped afterwards) and three phases, done once by the ledger and once
-by a bare ``eventsourcing`` Application (``eventsourcing.sqlite`` /
-``eventsourcing.postgres``, default JSON transcoder, no cipher) whose plain
-Aggregate carries the same payload dicts:
+schema, dropped afterwards) and three phases, done by the ledger and by a bare
+``eventsourcing`` Application (``eventsourcing.sqlite`` / ``eventsourcing.postgres``,
+default JSON transcoder, no cipher) whose plain Aggregate carries the same payload
+dicts.  The two take turns in small rounds, so a shared machine's load falls on both:
 
 (a) one event per transaction: per student, a registration then N entries.
     Ours: ``LedgerService.register_student`` / ``record`` (validation, a read of
