@@ -215,8 +215,9 @@ class LedgerService:
             student_id = command.student_id or (
                 uuid.uuid5(REGISTRATION_NAMESPACE, key) if key else uuid.uuid4()
             )
-            # A fresh random id cannot exist yet; a derived or given one may.
-            may_exist = key is not None or command.student_id is not None or retrying
+            # Assume the stream is new: if it is not (a retried registration), the unique
+            # (stream, version) key refuses the save and the retry reads it and replays.
+            may_exist = retrying
             existing = students.get(student_id) or (self._load(student_id) if may_exist else None)
             if existing is not None:
                 earlier = (
