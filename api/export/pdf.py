@@ -117,7 +117,8 @@ def _title(doc: Layout, entries: list[ReadableEntry], header: ExportHeader, as_o
 
 def _where(entry: ReadableEntry) -> str:
     if entry.origin:
-        return f"imported from {entry.origin}"
+        place = (entry.provenance or {}).get("origin_institution_id") or entry.origin
+        return f"imported from {place}"
     return f"recorded by {entry.institution_id}" if entry.institution_id else ""
 
 
