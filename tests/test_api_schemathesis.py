@@ -54,6 +54,7 @@ def database(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.postgres  # also part of CI's PostgreSQL pass (`-m postgres`), on PostgreSQL there
 @pytest.mark.parametrize("role", ROLES)
 def test_the_live_schema_holds_for_every_request_schemathesis_makes(
     role: str, database: str, tmp_path: Path
