@@ -2,11 +2,11 @@
 
 Each projection owns its tables (``proj_students``, ``proj_facts`` and
 ``proj_roll`` the student-facts projection, ``proj_timeline`` the timeline);
-``proj_positions`` holds each one's last
-processed notification id and is written in the same transaction as its
-rows.  Student ids are stored as 32-character hex, dates as ISO text and
-documents as orjson bytes, which reads the same on SQLite and PostgreSQL and
-needs no per-row type conversion on the hot path.
+``proj_positions`` holds each one's last processed notification id and is
+written in the same transaction as its rows.  Student ids are stored as
+32-character hex, dates as ISO text and documents as orjson bytes, which reads
+the same on SQLite and PostgreSQL and needs no per-row type conversion on the
+hot path.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    inspect,
+    update,
 )
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
@@ -84,9 +86,46 @@ timeline = Table(
 )
 
 
+OWNERS = {
+    students.name: "student_facts",
+    facts.name: "student_facts",
+    roll.name: "student_facts",
+    timeline.name: "timeline",
+}
+
+
 def create_tables(engine: Engine) -> None:
-    """Create missing tables; tolerate another process creating them at the same moment."""
+    """Create missing tables; tolerate another process creating them at the same moment.
+
+    A projection table whose columns differ from this code's (an upgrade
+    changed it) is dropped with the rest of its projection's tables, and the
+    projection starts again from position 0: projections are rebuildable, so
+    the next catch-up (or ``careers-ledger rebuild``) fills them from the log.
+    """
+    stale = _stale_projections(engine)
+    if stale:
+        with engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                if OWNERS.get(table.name) in stale:
+                    table.drop(connection, checkfirst=True)
+            if inspect(connection).has_table(positions.name):
+                connection.execute(
+                    update(positions)
+                    .where(positions.c.name.in_(sorted(stale)))
+                    .values(position=0, generation=positions.c.generation + 1)
+                )
     try:
         metadata.create_all(engine)
     except (IntegrityError, ProgrammingError):
         metadata.create_all(engine)
+
+
+def _stale_projections(engine: Engine) -> set[str]:
+    found = inspect(engine)
+    stale = set()
+    for table in metadata.sorted_tables:
+        if table.name in OWNERS and found.has_table(table.name):
+            existing = {column["name"] for column in found.get_columns(table.name)}
+            if existing != {column.name for column in table.columns}:
+                stale.add(OWNERS[table.name])
+    return stale

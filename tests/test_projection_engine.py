@@ -221,3 +221,21 @@ def test_one_append_projects_only_a_bounded_backlog(
     assert {p.position for p in projector.status().projections} == {4}
     projector.after_append()
     assert {p.position for p in projector.status().projections} == {8}
+
+
+def test_a_projection_whose_tables_changed_shape_starts_again_from_the_log(
+    ledger: Ledger,
+) -> None:
+    from sqlalchemy import text
+
+    from projections.tables import create_tables
+
+    student = a_year_of_records(ledger)
+    with ledger.engine.begin() as connection:
+        connection.execute(text("DROP TABLE proj_timeline"))
+        connection.execute(text("CREATE TABLE proj_timeline (student_id VARCHAR(32))"))
+    create_tables(ledger.engine)
+    status = {p.name: p.position for p in queries.projection_status(ledger.projections).projections}
+    assert status == {"student_facts": 8, "timeline": 0}
+    assert ledger.projections.projector.catch_up() == 8
+    assert len(queries.timeline(ledger.projections, student).entries) == 2
