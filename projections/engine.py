@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -190,24 +191,30 @@ class Projector:
             page = self.reader.page(start, batch_size)
             if not page:
                 return done
-            events = decode_page(self.app, page)
-            for projection in self.projections:
-                if self._committed.get(projection.name) != marks[projection.name][0]:
-                    projection.forget_cache()
-            try:
-                self._commit_batch(marks, page[-1].id, events)
-            except PositionMoved:
-                self._forget_caches()
-                continue
-            except BaseException:
-                self._forget_caches()
-                raise
-            for projection in self.projections:
-                self._committed[projection.name] = max(marks[projection.name][0], page[-1].id)
+            if not self._project(marks, page):
+                continue  # another process got there first: read the positions again
             done += len(page)
             if progress is not None:
                 progress(len(page))
         return done
+
+    def _project(self, marks: dict[str, tuple[int, int]], page: Sequence[Notification]) -> bool:
+        """Project one page in one transaction; False when another process won the race."""
+        events = decode_page(self.app, page)
+        for projection in self.projections:
+            if self._committed.get(projection.name) != marks[projection.name][0]:
+                projection.forget_cache()
+        try:
+            self._commit_batch(marks, page[-1].id, events)
+        except PositionMoved:
+            self._forget_caches()
+            return False
+        except BaseException:
+            self._forget_caches()
+            raise
+        for projection in self.projections:
+            self._committed[projection.name] = max(marks[projection.name][0], page[-1].id)
+        return True
 
     def _commit_batch(
         self, marks: dict[str, tuple[int, int]], last: int, events: list[LoggedEvent]

@@ -52,6 +52,7 @@ from .sql import delete_many, insert_many
 from .tables import facts, roll, students
 
 CACHE_LIMIT = 500_000
+IN_CHUNK = 500
 ROLL_KINDS = frozenset({"enrolment", "leaving"})
 FOLDED_KINDS = frozenset(k for k in EVENT_CLASSES if is_fact(k))
 FACT_COLUMNS = ("student_id", "first_sequence", "last_sequence", "facts")
@@ -241,7 +242,10 @@ class StudentFactsProjection:
             spells = load_facts_of(connection, changed, kinds=ROLL_KINDS)
             registrations = load_registrations(connection, set(changed))
             withdrawn = {s for s, r in registrations.items() if r.withdrawn}
-        delete_many(connection, roll, ("student_id",), [(s.hex,) for s in changed])
+        keys = [s.hex for s in changed]
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start : start + IN_CHUNK]
+            connection.execute(delete(roll).where(roll.c.student_id.in_(chunk)))
         rows = [
             row
             for student in changed
