@@ -28,7 +28,13 @@ def engine_for(database_url: str, *, durable: bool = True) -> Engine:
     """
     url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # hide_parameters: a failing statement's message must never carry row values
+        # (projection rows and tokens hold personal data).
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas if durable else _sqlite_read_side)
         return engine
     parts = urlsplit(url)
@@ -36,7 +42,9 @@ def engine_for(database_url: str, *, durable: bool = True) -> Engine:
     schema = query.pop("schema", [None])[0]
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
     plain = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
-    return create_engine(plain, connect_args=connect_args, pool_pre_ping=True)
+    return create_engine(
+        plain, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:
