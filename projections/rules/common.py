@@ -158,3 +158,24 @@ def higher_education_visits(standing: Standing, needed: int = 2) -> PartResult:
         applies=considering,
         detail="" if considering else "not considering higher education",
     )
+
+
+def one_by_16_a_second_by_18(standing: Standing, items: tuple[Fact, ...]) -> tuple[PartResult, ...]:
+    """The BM6/BM8 shape: one qualifying fact by the end of Year 11, two by the end of Year 13."""
+    by_16 = until(items, deadline_of(standing, 11))
+    by_18 = until(items, deadline_of(standing, 13))
+    return (
+        judge(
+            standing,
+            "by_16",
+            deadline_year_group=11,
+            satisfied=evidence_of(by_16[:1]) if by_16 else None,
+        ),
+        judge(
+            standing,
+            "by_18",
+            deadline_year_group=13,
+            satisfied=evidence_of(by_18[:2]) if len(by_18) >= 2 else None,
+            evidence=evidence_of(by_18),
+        ),
+    )

@@ -16,7 +16,13 @@ from .base import (
     per_year,
     until,
 )
-from .common import advice_recorded, destinations_recorded, higher_education_visits, provider_range
+from .common import (
+    advice_recorded,
+    destinations_recorded,
+    higher_education_visits,
+    one_by_16_a_second_by_18,
+    provider_range,
+)
 from .registry import register_ruleset
 from .standing import Standing
 
@@ -74,23 +80,7 @@ def workplace_experience(standing: Standing) -> tuple[PartResult, ...]:
     Visits, shadowing and work experience count; part-time jobs do not.
     """
     experiences = tuple(filter(_workplace, standing.facts.of_kind("workplace_experience")))
-    by_16 = until(experiences, deadline_of(standing, 11))
-    by_18 = until(experiences, deadline_of(standing, 13))
-    return (
-        judge(
-            standing,
-            "by_16",
-            deadline_year_group=11,
-            satisfied=evidence_of(by_16[:1]) if by_16 else None,
-        ),
-        judge(
-            standing,
-            "by_18",
-            deadline_year_group=13,
-            satisfied=evidence_of(by_18[:2]) if len(by_18) >= 2 else None,
-            evidence=evidence_of(by_18),
-        ),
-    )
+    return one_by_16_a_second_by_18(standing, experiences)
 
 
 def provider_encounters(standing: Standing) -> tuple[PartResult, ...]:

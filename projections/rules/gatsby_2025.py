@@ -18,16 +18,15 @@ from .base import (
     BenchmarkRule,
     PartResult,
     RuleSet,
-    deadline_of,
     evidence_of,
     judge,
     per_year,
-    until,
 )
 from .common import (
     advice_recorded,
     destinations_recorded,
     higher_education_visits,
+    one_by_16_a_second_by_18,
     provider_range,
     records_integrated,
 )
@@ -161,23 +160,7 @@ def personal_guidance(standing: Standing) -> tuple[PartResult, ...]:
         for f in standing.facts.of_kind("guidance_interview")
         if f.data.get("format", "one_to_one") == "one_to_one"
     )
-    by_16 = until(meetings, deadline_of(standing, 11))
-    by_18 = until(meetings, deadline_of(standing, 13))
-    return (
-        judge(
-            standing,
-            "by_16",
-            deadline_year_group=11,
-            satisfied=evidence_of(by_16[:1]) if by_16 else None,
-        ),
-        judge(
-            standing,
-            "by_18",
-            deadline_year_group=13,
-            satisfied=evidence_of(by_18[:2]) if len(by_18) >= 2 else None,
-            evidence=evidence_of(by_18),
-        ),
-    )
+    return one_by_16_a_second_by_18(standing, meetings)
 
 
 GATSBY_2025 = register_ruleset(
