@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, select
 
 from .calendar import academic_year_of
 from .facts import Fact, StudentFacts, student_facts
+from .sealing import REGISTRATION, RowSealer, facts_purpose, seal_or_none
 from .tables import facts, roll, students
 
 CHUNK = 500
@@ -37,15 +38,26 @@ class Registration:
     withdrawn: bool
 
 
-def fact_rows(student: UUID, chunk: Sequence[Fact]) -> tuple[Any, ...]:
-    """One row holding a run of a student's facts (in sequence order)."""
-    return (
-        student.hex,
-        chunk[0].sequence,
-        chunk[-1].sequence,
-        # [sequence, kind, date, fields, institution, imported, corrections]
-        orjson.dumps([tuple(f) for f in chunk]),
+def fact_rows(sealer: RowSealer, student: UUID, chunk: Sequence[Fact]) -> tuple[Any, ...] | None:
+    """One row holding a run of a student's facts (in sequence order), sealed.
+
+    None when the student was erased while the batch was being written.
+    """
+    first = chunk[0].sequence
+    # [sequence, kind, date, fields, institution, imported, corrections]
+    sealed = seal_or_none(
+        sealer, student, facts_purpose(first), orjson.dumps([tuple(f) for f in chunk])
     )
+    return None if sealed is None else (student.hex, first, chunk[-1].sequence, sealed)
+
+
+def registration_row(
+    sealer: RowSealer, student: UUID, registration: Registration
+) -> tuple[Any, ...] | None:
+    sealed = seal_or_none(sealer, student, REGISTRATION, orjson.dumps(registration.registration))
+    if sealed is None:
+        return None
+    return (student.hex, sealed, joined(registration.evidence), int(registration.withdrawn))
 
 
 def joined(numbers: Iterable[int]) -> str:
@@ -76,44 +88,61 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start : start + CHUNK]
 
 
-def load_runs(connection: Connection, student_ids: Iterable[UUID]) -> Runs:
-    """Each student's stored runs of facts, by the first sequence of the run."""
+def load_runs(connection: Connection, sealer: RowSealer, student_ids: Iterable[UUID]) -> Runs:
+    """Each student's stored runs of facts, by the first sequence of the run.
+
+    A run that no longer opens (its student was just erased) is left out.
+    """
     found: dict[UUID, dict[int, list[Fact]]] = {}
     for chunk in _chunks(sorted({s.hex for s in student_ids})):
+        sealer.warm(chunk)
         rows = connection.execute(
-            select(facts.c.student_id, facts.c.first_sequence, facts.c.facts).where(
+            select(facts.c.student_id, facts.c.first_sequence, facts.c.sealed_facts).where(
                 facts.c.student_id.in_(chunk)
             )
         )
-        for student, first, blob in rows:
-            found.setdefault(UUID(hex=student), {})[int(first)] = _facts(blob)
+        for student, first, sealed in rows:
+            blob = sealer.open(student, facts_purpose(int(first)), sealed)
+            if blob is not None:
+                found.setdefault(UUID(hex=student), {})[int(first)] = _facts(blob)
     return found
 
 
 def load_facts_of(
-    connection: Connection, student_ids: Sequence[UUID], *, kinds: Iterable[str] = ()
+    connection: Connection,
+    sealer: RowSealer,
+    student_ids: Sequence[UUID],
+    *,
+    kinds: Iterable[str] = (),
 ) -> dict[UUID, list[Fact]]:
     wanted = frozenset(kinds)
     return {
         student: [f for run in runs.values() for f in run if not wanted or f.kind in wanted]
-        for student, runs in load_runs(connection, student_ids).items()
+        for student, runs in load_runs(connection, sealer, student_ids).items()
     }
 
 
-def load_registrations(connection: Connection, student_ids: set[UUID]) -> dict[UUID, Registration]:
+def load_registrations(
+    connection: Connection, sealer: RowSealer, student_ids: set[UUID]
+) -> dict[UUID, Registration]:
     found: dict[UUID, Registration] = {}
     for chunk in _chunks(sorted(s.hex for s in student_ids)):
+        sealer.warm(chunk)
         for row in connection.execute(select(students).where(students.c.student_id.in_(chunk))):
-            found[UUID(hex=row.student_id)] = Registration(
-                orjson.loads(row.registration), _numbers(row.evidence), bool(row.withdrawn)
-            )
+            blob = sealer.open(row.student_id, REGISTRATION, row.sealed_registration)
+            if blob is not None:
+                found[UUID(hex=row.student_id)] = Registration(
+                    orjson.loads(blob), _numbers(row.evidence), bool(row.withdrawn)
+                )
     return found
 
 
-def load_student_facts(connection: Connection, student_ids: Sequence[UUID]) -> list[StudentFacts]:
+def load_student_facts(
+    connection: Connection, sealer: RowSealer, student_ids: Sequence[UUID]
+) -> list[StudentFacts]:
     """The stored facts of these students (unknown and erased ones are left out)."""
-    registrations = load_registrations(connection, set(student_ids))
-    stored = load_facts_of(connection, list(registrations))
+    registrations = load_registrations(connection, sealer, set(student_ids))
+    stored = load_facts_of(connection, sealer, list(registrations))
     return [
         student_facts(s, r.registration, r.evidence, r.withdrawn, stored.get(s, []))
         for s, r in registrations.items()

@@ -266,7 +266,7 @@ def destinations_report(
 
 
 def timeline(read: ReadModels, student_id: UUID, *, include_retracted: bool = False) -> Timeline:
-    found = read_timeline(read.engine, student_id, include_retracted=include_retracted)
+    found = read_timeline(read.engine, read.sealer, student_id, include_retracted=include_retracted)
     if not found.entries and not found.hidden and read.facts_of(student_id) is None:
         raise StudentNotFound("no student with this id is visible to you")
     return found

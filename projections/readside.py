@@ -21,6 +21,7 @@ from .calendar import ENGLAND
 from .engine import Projection, Projector
 from .fact_rows import load_student_facts
 from .facts import StudentFacts
+from .sealing import RowSealer, row_sealer
 from .student_facts import StudentFactsProjection
 from .tables import create_tables, roll
 from .timeline import TimelineProjection
@@ -28,8 +29,8 @@ from .timeline import TimelineProjection
 CHUNK = 500
 
 
-def default_projections() -> list[Projection]:
-    return [StudentFactsProjection(), TimelineProjection()]
+def default_projections(sealer: RowSealer) -> list[Projection]:
+    return [StudentFactsProjection(sealer), TimelineProjection(sealer)]
 
 
 @dataclass
@@ -38,6 +39,7 @@ class ReadModels:
     engine: Engine
     clock: Clock
     projector: Projector
+    sealer: RowSealer
 
     def today(self) -> date:
         """Today in England (the school calendar's day)."""
@@ -52,7 +54,8 @@ class ReadModels:
         ordered = list(dict.fromkeys(student_ids))
         with self.engine.connect() as connection:
             for start in range(0, len(ordered), CHUNK):
-                yield from load_student_facts(connection, ordered[start : start + CHUNK])
+                chunk = ordered[start : start + CHUNK]
+                yield from load_student_facts(connection, self.sealer, chunk)
 
     def roll_candidates(
         self,
@@ -84,5 +87,6 @@ def build_read_models(
 ) -> ReadModels:
     """Create the read side's tables if missing and wire its projector."""
     create_tables(engine)
-    projector = Projector(app, engine, projections or default_projections())
-    return ReadModels(app, engine, clock, projector)
+    sealer = row_sealer(app)
+    projector = Projector(app, engine, projections or default_projections(sealer))
+    return ReadModels(app, engine, clock, projector, sealer)

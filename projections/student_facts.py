@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-import orjson
 from sqlalchemy import Connection, delete
 
 from ledger.events import EVENT_CLASSES
@@ -32,10 +31,10 @@ from .fact_rows import (
     Runs,
     fact_rows,
     forget_students,
-    joined,
     load_facts_of,
     load_registrations,
     load_runs,
+    registration_row,
     roll_rows,
 )
 from .facts import (
@@ -48,6 +47,7 @@ from .facts import (
     new_fact,
     registration_of,
 )
+from .sealing import RowSealer
 from .sql import delete_many, insert_many
 from .tables import facts, roll, students
 
@@ -55,8 +55,8 @@ CACHE_LIMIT = 500_000
 IN_CHUNK = 500
 ROLL_KINDS = frozenset({"enrolment", "leaving"})
 FOLDED_KINDS = frozenset(k for k in EVENT_CLASSES if is_fact(k))
-FACT_COLUMNS = ("student_id", "first_sequence", "last_sequence", "facts")
-STUDENT_COLUMNS = ("student_id", "registration", "evidence", "withdrawn")
+FACT_COLUMNS = ("student_id", "first_sequence", "last_sequence", "sealed_facts")
+STUDENT_COLUMNS = ("student_id", "sealed_registration", "evidence", "withdrawn")
 ROLL_COLUMNS = (
     "student_id",
     "sequence",
@@ -85,7 +85,8 @@ class _Batch:
 class StudentFactsProjection:
     name = "student_facts"
 
-    def __init__(self, cache_limit: int = CACHE_LIMIT) -> None:
+    def __init__(self, sealer: RowSealer, cache_limit: int = CACHE_LIMIT) -> None:
+        self.sealer = sealer
         self.cache_limit = cache_limit
         # After a reset, the enrolments and leavings of every student processed
         # since, and who was withdrawn: complete, so recomputing a roll needs no
@@ -100,7 +101,9 @@ class StudentFactsProjection:
             if e.kind in {"correction", "retraction"}
         }
         runs = load_runs(
-            connection, {s for s, target in amended if target != REGISTRATION_SEQUENCE}
+            connection,
+            self.sealer,
+            {s for s, target in amended if target != REGISTRATION_SEQUENCE},
         )
         batch = _Batch({}, {}, {}, set(), set(), set(), runs, {})
         stored_facts: dict[Key, Fact] = {}
@@ -110,7 +113,9 @@ class StudentFactsProjection:
                     stored_facts[(student, fact.sequence)] = fact
                     batch.run_of[(student, fact.sequence)] = first
         stored_registrations = load_registrations(
-            connection, {s for s, target in amended if target == REGISTRATION_SEQUENCE}
+            connection,
+            self.sealer,
+            {s for s, target in amended if target == REGISTRATION_SEQUENCE},
         )
         new, roll_changed = batch.new, batch.roll_changed
         for event in events:
@@ -185,7 +190,7 @@ class StudentFactsProjection:
             ("student_id", "first_sequence"),
             [(s.hex, first) for s, first in sorted(rewritten)],
         )
-        rows = []
+        runs: list[tuple[UUID, list[Fact]]] = []
         for student, first in sorted(rewritten):
             run = [
                 batch.replaced.get((student, f.sequence), f)
@@ -193,24 +198,21 @@ class StudentFactsProjection:
                 if (student, f.sequence) not in batch.deleted
             ]
             if run:
-                rows.append(fact_rows(student, run))
+                runs.append((student, run))
         fresh: dict[UUID, list[Fact]] = {}
         for (student, _), fact in batch.new.items():  # log order: ascending per student
             if student not in erased:
                 fresh.setdefault(student, []).append(fact)
-        rows += [fact_rows(student, run) for student, run in fresh.items()]
+        runs += fresh.items()
+        sealer = self.sealer
+        rows = [row for s, run in runs if (row := fact_rows(sealer, s, run)) is not None]
         insert_many(connection, facts, FACT_COLUMNS, rows)
-        insert_many(
-            connection,
-            students,
-            STUDENT_COLUMNS,
-            [
-                (s.hex, orjson.dumps(r.registration), joined(r.evidence), int(r.withdrawn))
-                for s, r in batch.registrations.items()
-                if s not in erased
-            ],
-            upsert_on=("student_id",),
-        )
+        registrations = [
+            row
+            for s, r in batch.registrations.items()
+            if s not in erased and (row := registration_row(sealer, s, r)) is not None
+        ]
+        insert_many(connection, students, STUDENT_COLUMNS, registrations, upsert_on=("student_id",))
         changed = sorted(batch.roll_changed - erased)
         self._remember(batch)
         if changed:
@@ -239,8 +241,8 @@ class StudentFactsProjection:
             spells = {s: list(self._spells.get(s, {}).values()) for s in changed}
             withdrawn = self._withdrawn
         else:
-            spells = load_facts_of(connection, changed, kinds=ROLL_KINDS)
-            registrations = load_registrations(connection, set(changed))
+            spells = load_facts_of(connection, self.sealer, changed, kinds=ROLL_KINDS)
+            registrations = load_registrations(connection, self.sealer, set(changed))
             withdrawn = {s for s, r in registrations.items() if r.withdrawn}
         keys = [s.hex for s in changed]
         for start in range(0, len(keys), IN_CHUNK):

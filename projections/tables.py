@@ -6,7 +6,9 @@ Each projection owns its tables (``proj_students``, ``proj_facts`` and
 written in the same transaction as its rows.  Student ids are stored as
 32-character hex, dates as ISO text and documents as orjson bytes, which reads
 the same on SQLite and PostgreSQL and needs no per-row type conversion on the
-hot path.
+hot path.  Columns named ``sealed*`` hold personal data sealed under the
+student's own key (see :mod:`projections.sealing`); the rest is keys, dates,
+kinds and institution ids.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ students = Table(
     "proj_students",
     metadata,
     Column("student_id", String(32), primary_key=True),
-    Column("registration", LargeBinary, nullable=False),  # date of birth, characteristics
+    # Sealed: what the rules need of the registration (date of birth, characteristics).
+    Column("sealed_registration", LargeBinary, nullable=False),
     Column("evidence", String(200), nullable=False),  # registration and its corrections
     Column("withdrawn", Integer, nullable=False),  # the registration was retracted
 )
@@ -52,9 +55,9 @@ facts = Table(
     Column("student_id", String(32), primary_key=True),
     Column("first_sequence", Integer, primary_key=True),
     Column("last_sequence", Integer, nullable=False),
-    # A run of the student's facts: [sequence, kind, date, fields, institution,
-    # imported, (corrections)], structured fields only, no free text.
-    Column("facts", LargeBinary, nullable=False),
+    # Sealed: a run of the student's facts: [sequence, kind, date, fields,
+    # institution, imported, (corrections)], structured fields only, no free text.
+    Column("sealed_facts", LargeBinary, nullable=False),
 )
 
 roll = Table(
@@ -79,10 +82,10 @@ timeline = Table(
     Column("occurred_on", String(10), nullable=False),
     Column("recorded_at", String(40), nullable=False),
     Column("institution_id", String(16)),
-    Column("provenance", LargeBinary),
     Column("corrected_by", String(200), nullable=False, default=""),
     Column("retracted_by", Integer),
-    Column("body", LargeBinary, nullable=False),
+    # Sealed: [details (corrections applied), provenance or null].
+    Column("sealed", LargeBinary, nullable=False),
 )
 
 

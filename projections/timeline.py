@@ -7,6 +7,9 @@ imported prior records), with its provenance.  A correction rewrites the
 row's details and names itself in ``corrected_by``; a retraction marks the
 row (``retracted_by``), which hides it from the timeline but not from the
 student's history.  An erasure deletes the student's rows.
+
+The details and provenance are personal data: each row keeps them in one
+value sealed under the student's key (:mod:`projections.sealing`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import orjson
 from sqlalchemy import Connection, delete, select
 
 from .facts import LoggedEvent
+from .sealing import RowSealer, seal_or_none, timeline_purpose
 from .sql import delete_many, insert_many
 from .tables import timeline
 
@@ -42,20 +46,23 @@ COLUMNS = (
     "occurred_on",
     "recorded_at",
     "institution_id",
-    "provenance",
     "corrected_by",
     "retracted_by",
-    "body",
+    "sealed",
 )
 CHUNK = 500
 
-Row = list[Any]  # COLUMNS in order; the body stays a dict until written
-OCCURRED_ON, CORRECTED_BY, RETRACTED_BY, BODY = 3, 7, 8, 9
+# COLUMNS in order, but the last holds [details, provenance] until it is sealed and written.
+Row = list[Any]
+OCCURRED_ON, CORRECTED_BY, RETRACTED_BY, BODY = 3, 6, 7, 8
 Key = tuple[str, int]
 
 
 class TimelineProjection:
     name = "timeline"
+
+    def __init__(self, sealer: RowSealer) -> None:
+        self.sealer = sealer
 
     def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
         new: dict[Key, Row] = {}
@@ -87,7 +94,8 @@ class TimelineProjection:
             connection.execute(delete(timeline).where(timeline.c.student_id.in_(chunk)))
         delete_many(connection, timeline, ("student_id", "sequence"), sorted(changed))
         rows = [*new.values(), *(stored[key] for key in changed)]
-        insert_many(connection, timeline, COLUMNS, [_stored(row) for row in rows])
+        sealed = [row for row in (self._sealed(r) for r in rows) if row is not None]
+        insert_many(connection, timeline, COLUMNS, sealed)
 
     def reset(self, connection: Connection) -> None:
         connection.execute(delete(timeline))
@@ -98,16 +106,26 @@ class TimelineProjection:
     def _load(self, connection: Connection, keys: set[Key]) -> dict[Key, Row]:
         found: dict[Key, Row] = {}
         for chunk in _chunks(sorted({student for student, _ in keys})):
+            self.sealer.warm(chunk)
             rows = connection.execute(
                 select(timeline).where(timeline.c.student_id.in_(chunk))
             ).mappings()
             for row in rows:
                 key = (row["student_id"], row["sequence"])
-                if key in keys:
+                if key not in keys:
+                    continue
+                opened = self.sealer.open(key[0], timeline_purpose(key[1]), row["sealed"])
+                if opened is not None:  # None: erased since; its erasure deletes the rows
                     loaded = [row[c] for c in COLUMNS]
-                    loaded[BODY] = orjson.loads(loaded[BODY])
+                    loaded[BODY] = orjson.loads(opened)
                     found[key] = loaded
         return found
+
+    def _sealed(self, row: Row) -> tuple[Any, ...] | None:
+        student, sequence = row[0], row[1]
+        body = orjson.dumps(row[BODY])
+        sealed = seal_or_none(self.sealer, student, timeline_purpose(sequence), body)
+        return None if sealed is None else (*row[:BODY], sealed)
 
 
 def _row(event: LoggedEvent) -> Row:
@@ -118,10 +136,9 @@ def _row(event: LoggedEvent) -> Row:
         event.occurred_on.isoformat(),
         event.recorded_at,
         event.institution_id,
-        None if event.provenance is None else orjson.dumps(event.provenance),
         "",
         None,
-        event.data,  # never mutated: a correction makes a new dict
+        [event.data, event.provenance],  # never mutated: a correction makes a new list
     ]
 
 
@@ -137,13 +154,10 @@ def _amend(row: Row, amendment: LoggedEvent) -> None:
     moved_to = changes.pop("occurred_on", None)
     if moved_to is not None:
         row[OCCURRED_ON] = str(moved_to)
-    row[BODY] = {**row[BODY], **changes}
+    details, provenance = row[BODY]
+    row[BODY] = [{**details, **changes}, provenance]
     corrected = [c for c in str(row[CORRECTED_BY]).split(",") if c]
     row[CORRECTED_BY] = ",".join([*corrected, str(amendment.sequence)])
-
-
-def _stored(row: Row) -> tuple[Any, ...]:
-    return (*row[:BODY], orjson.dumps(row[BODY]))
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

@@ -10,6 +10,7 @@ from uuid import UUID
 import orjson
 from sqlalchemy import Engine, select
 
+from .sealing import RowSealer, timeline_purpose
 from .tables import timeline as timeline_table
 
 
@@ -60,7 +61,9 @@ def _imported_from(provenance: dict[str, Any] | None) -> str | None:
     return None
 
 
-def read_timeline(engine: Engine, student_id: UUID, *, include_retracted: bool) -> Timeline:
+def read_timeline(
+    engine: Engine, sealer: RowSealer, student_id: UUID, *, include_retracted: bool
+) -> Timeline:
     query = (
         select(timeline_table)
         .where(timeline_table.c.student_id == student_id.hex)
@@ -73,7 +76,10 @@ def read_timeline(engine: Engine, student_id: UUID, *, include_retracted: bool) 
         if row.retracted_by is not None and not include_retracted:
             hidden += 1
             continue
-        provenance = orjson.loads(row.provenance) if row.provenance is not None else None
+        opened = sealer.open(student_id, timeline_purpose(row.sequence), row.sealed)
+        if opened is None:
+            return Timeline(student_id, (), 0)  # erased since the rows were read
+        details, provenance = orjson.loads(opened)
         entries.append(
             TimelineEntry(
                 sequence=row.sequence,
@@ -84,7 +90,7 @@ def read_timeline(engine: Engine, student_id: UUID, *, include_retracted: bool) 
                 origin="imported" if provenance is not None else "native",
                 imported_from=_imported_from(provenance),
                 corrected_by=tuple(int(c) for c in row.corrected_by.split(",") if c),
-                details=orjson.loads(row.body),
+                details=details,
                 retracted_by=row.retracted_by,
             )
         )

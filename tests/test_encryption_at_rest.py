@@ -112,11 +112,6 @@ def test_fifty_students_canaries_appear_in_no_table_the_ledger_writes(
     assert find(ledger_tables, text_needles(fifty_students_with_canaries)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the read side (proj_* tables: timeline entries, benchmark facts) keeps plaintext "
-    "copies until the projections seal them with LedgerApplication.sealer",
-)
 def test_fifty_students_canaries_appear_nowhere_at_rest(
     fifty_students_with_canaries: list[str], settings: Settings
 ) -> None:

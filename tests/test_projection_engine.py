@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
 import pytest
 from sqlalchemy import Connection, select
 
@@ -27,6 +28,7 @@ from projections.fact_rows import load_facts_of
 from projections.facts import LoggedEvent
 from projections.log import LogReader
 from projections.readside import default_projections
+from projections.sealing import REGISTRATION, RowSealer, timeline_purpose
 from projections.student_facts import StudentFactsProjection
 from projections.tables import facts, metadata, positions, roll, students, timeline
 from tests import factories
@@ -44,21 +46,39 @@ def quiet_ledger(database_url: str, tmp_path: Path, clock: SimulatedClock) -> It
 
 
 def snapshot(ledger: Ledger) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every projection table in key order; facts one per fact, not per run."""
+    """Every row of every projection table in key order, sealed values opened.
+
+    Facts one per fact, not per run (runs depend on batching, facts do not).
+    """
+    sealer = ledger.projections.sealer
+    purposes = {
+        students.name: lambda row: REGISTRATION,
+        timeline.name: lambda row: timeline_purpose(row.sequence),
+    }
     found = {}
     with ledger.engine.connect() as connection:
         for table in (students, roll, timeline):
             keys = list(table.primary_key.columns)
             found[table.name] = [
-                tuple(r) for r in connection.execute(select(table).order_by(*keys))
+                tuple(
+                    orjson.loads(sealer.open(row.student_id, purposes[table.name](row), value))
+                    if name.startswith("sealed")
+                    else value
+                    for name, value in row._mapping.items()
+                )
+                for row in connection.execute(select(table).order_by(*keys))
             ]
         ids = [UUID(hex=r[0]) for r in connection.execute(select(facts.c.student_id).distinct())]
         found[facts.name] = sorted(
             (student.hex, *fact)
-            for student, stored in load_facts_of(connection, ids).items()
+            for student, stored in load_facts_of(connection, sealer, ids).items()
             for fact in stored
         )
     return found
+
+
+def sealer_of(ledger: Ledger) -> RowSealer:
+    return ledger.projections.sealer
 
 
 def a_year_of_records(ledger: Ledger) -> UUID:
@@ -116,7 +136,12 @@ def test_a_batch_that_dies_part_way_leaves_nothing_and_a_restart_finishes_it(
 ) -> None:
     a_year_of_records(quiet_ledger)
     broken = Projector(
-        quiet_ledger.app, quiet_ledger.engine, [BrokenMidBatch(), *default_projections()[1:]]
+        quiet_ledger.app,
+        quiet_ledger.engine,
+        [
+            BrokenMidBatch(sealer_of(quiet_ledger)),
+            *default_projections(sealer_of(quiet_ledger))[1:],
+        ],
     )
     with pytest.raises(RuntimeError):
         broken.catch_up()
@@ -125,7 +150,9 @@ def test_a_batch_that_dies_part_way_leaves_nothing_and_a_restart_finishes_it(
         p.position for p in queries.projection_status(quiet_ledger.projections).projections
     } == {0}
 
-    restarted = Projector(quiet_ledger.app, quiet_ledger.engine, default_projections())
+    restarted = Projector(
+        quiet_ledger.app, quiet_ledger.engine, default_projections(sealer_of(quiet_ledger))
+    )
     assert restarted.catch_up() == 8
     caught_up = snapshot(quiet_ledger)
     restarted.rebuild()
@@ -136,7 +163,12 @@ def test_two_workers_racing_never_count_an_event_twice(quiet_ledger: Ledger) -> 
     for _ in range(3):
         a_year_of_records(quiet_ledger)
     workers = [
-        Projector(quiet_ledger.app, quiet_ledger.engine, default_projections(), batch_size=3)
+        Projector(
+            quiet_ledger.app,
+            quiet_ledger.engine,
+            default_projections(sealer_of(quiet_ledger)),
+            batch_size=3,
+        )
         for _ in range(2)
     ]
     threads = [threading.Thread(target=w.catch_up) for w in workers]
@@ -215,7 +247,10 @@ def test_one_append_projects_only_a_bounded_backlog(
     a_year_of_records(quiet_ledger)
     monkeypatch.setattr(engine, "IN_PROCESS_LIMIT", 3)
     projector = Projector(
-        quiet_ledger.app, quiet_ledger.engine, default_projections(), batch_size=2
+        quiet_ledger.app,
+        quiet_ledger.engine,
+        default_projections(sealer_of(quiet_ledger)),
+        batch_size=2,
     )
     projector.after_append()
     assert {p.position for p in projector.status().projections} == {4}

@@ -29,6 +29,7 @@ from projections.fact_rows import load_student_facts
 from projections.facts import LoggedEvent, fold
 from projections.log import stream_events
 from projections.readside import default_projections
+from projections.sealing import RowSealer
 from projections.student_facts import StudentFactsProjection
 from projections.timeline import TimelineProjection
 from tests import factories
@@ -122,7 +123,10 @@ def test_incremental_projection_equals_a_rebuild_and_the_pure_fold(
     ledger.projections.projector.rebuild()
     assert snapshot(ledger) == incremental
     with ledger.engine.connect() as connection:
-        stored = {f.student_id: f for f in load_student_facts(connection, students)}
+        stored = {
+            f.student_id: f
+            for f in load_student_facts(connection, ledger.projections.sealer, students)
+        }
     for student in students:
         assert stored[student] == fold(student, stream_of(ledger, student))
 
@@ -130,8 +134,8 @@ def test_incremental_projection_equals_a_rebuild_and_the_pure_fold(
 class DiesInBatch(StudentFactsProjection):
     """Writes its rows for a batch, then dies before the commit, on the n-th batch."""
 
-    def __init__(self, die_at: int) -> None:
-        super().__init__()
+    def __init__(self, sealer: RowSealer, die_at: int) -> None:
+        super().__init__(sealer)
         self.batches = 0
         self.die_at = die_at
 
@@ -158,16 +162,17 @@ def test_a_worker_killed_mid_batch_and_restarted_ends_in_the_same_state(
     quiet_ledger: Ledger, history: list[list[tuple[str, Any, int]]], die_at: int, batch: int
 ) -> None:
     append(quiet_ledger, history)
+    sealer = quiet_ledger.projections.sealer
     dying = Projector(
         quiet_ledger.app,
         quiet_ledger.engine,
-        [DiesInBatch(die_at), TimelineProjection()],
+        [DiesInBatch(sealer, die_at), TimelineProjection(sealer)],
         batch_size=batch,
     )
     with contextlib.suppress(RuntimeError):  # the worker died; its batch rolled back
         dying.catch_up()
     restarted = Projector(
-        quiet_ledger.app, quiet_ledger.engine, default_projections(), batch_size=batch
+        quiet_ledger.app, quiet_ledger.engine, default_projections(sealer), batch_size=batch
     )
     restarted.catch_up()
     recovered = snapshot(quiet_ledger)

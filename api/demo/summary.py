@@ -54,7 +54,8 @@ def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = No
         f"brought the reports up to date in {stats.projecting_seconds:.1f} s: "
         f"{stats.seconds:.1f} s in all. The ledger holds {ledger.service.event_count():,} events."
     )
-    out.print(f"Database: [bold]{where(stats.database_url)}[/bold]")
+    # soft_wrap: a long path stays on one line, so it can be copied whole.
+    out.print(f"Database: [bold]{where(stats.database_url)}[/bold]", soft_wrap=True)
     out.print(_next_table())
 
 
