@@ -52,10 +52,11 @@ class ReadModels:
     def facts_for(self, student_ids: Sequence[UUID]) -> Iterator[StudentFacts]:
         """Live facts of these students (those the projection holds), a chunk at a time."""
         ordered = list(dict.fromkeys(student_ids))
+        sealer = self.sealer.scoped()
         with self.engine.connect() as connection:
             for start in range(0, len(ordered), CHUNK):
                 chunk = ordered[start : start + CHUNK]
-                yield from load_student_facts(connection, self.sealer, chunk)
+                yield from load_student_facts(connection, sealer, chunk)
 
     def roll_candidates(
         self,

@@ -43,6 +43,10 @@ class RowSealer(Protocol):
 
     def warm(self, student_ids: Iterable[UUID | str]) -> None: ...
 
+    def scoped(self) -> RowSealer:
+        """The same, looking each student's key up once until it is dropped (one batch)."""
+        ...
+
 
 class ClearRows:
     """For a ledger stored in clear (only the encryption bench builds one)."""
@@ -55,6 +59,9 @@ class ClearRows:
 
     def warm(self, student_ids: Iterable[UUID | str]) -> None:
         """No keys to load."""
+
+    def scoped(self) -> RowSealer:
+        return self
 
 
 def row_sealer(app: LedgerApplication) -> RowSealer:

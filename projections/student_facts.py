@@ -100,9 +100,10 @@ class StudentFactsProjection:
             for e in events
             if e.kind in {"correction", "retraction"}
         }
+        sealer = self.sealer.scoped()
         runs = load_runs(
             connection,
-            self.sealer,
+            sealer,
             {s for s, target in amended if target != REGISTRATION_SEQUENCE},
         )
         batch = _Batch({}, {}, {}, set(), set(), set(), runs, {})
@@ -114,7 +115,7 @@ class StudentFactsProjection:
                     batch.run_of[(student, fact.sequence)] = first
         stored_registrations = load_registrations(
             connection,
-            self.sealer,
+            sealer,
             {s for s, target in amended if target == REGISTRATION_SEQUENCE},
         )
         new, roll_changed = batch.new, batch.roll_changed
@@ -127,7 +128,7 @@ class StudentFactsProjection:
                     roll_changed.add(event.student_id)
             else:
                 self._apply(batch, event, stored_facts, stored_registrations)
-        self._write(connection, batch)
+        self._write(connection, batch, sealer)
 
     def _apply(
         self,
@@ -175,7 +176,7 @@ class StudentFactsProjection:
             else:
                 target[key] = corrected(fact, event.data["changes"], event.sequence)
 
-    def _write(self, connection: Connection, batch: _Batch) -> None:
+    def _write(self, connection: Connection, batch: _Batch, sealer: RowSealer) -> None:
         erased = batch.erased
         if erased:
             forget_students(connection, erased)
@@ -204,7 +205,6 @@ class StudentFactsProjection:
             if student not in erased:
                 fresh.setdefault(student, []).append(fact)
         runs += fresh.items()
-        sealer = self.sealer
         rows = [row for s, run in runs if (row := fact_rows(sealer, s, run)) is not None]
         insert_many(connection, facts, FACT_COLUMNS, rows)
         registrations = [
@@ -216,7 +216,7 @@ class StudentFactsProjection:
         changed = sorted(batch.roll_changed - erased)
         self._remember(batch)
         if changed:
-            self._write_roll(connection, changed)
+            self._write_roll(connection, changed, sealer)
 
     def _remember(self, batch: _Batch) -> None:
         spells = self._spells
@@ -236,13 +236,13 @@ class StudentFactsProjection:
         if len(spells) > self.cache_limit:
             self.forget_cache()
 
-    def _write_roll(self, connection: Connection, changed: list[UUID]) -> None:
+    def _write_roll(self, connection: Connection, changed: list[UUID], sealer: RowSealer) -> None:
         if self._spells is not None:
             spells = {s: list(self._spells.get(s, {}).values()) for s in changed}
             withdrawn = self._withdrawn
         else:
-            spells = load_facts_of(connection, self.sealer, changed, kinds=ROLL_KINDS)
-            registrations = load_registrations(connection, self.sealer, set(changed))
+            spells = load_facts_of(connection, sealer, changed, kinds=ROLL_KINDS)
+            registrations = load_registrations(connection, sealer, set(changed))
             withdrawn = {s for s, r in registrations.items() if r.withdrawn}
         keys = [s.hex for s in changed]
         for start in range(0, len(keys), IN_CHUNK):

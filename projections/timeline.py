@@ -80,7 +80,8 @@ class TimelineProjection:
                 new = {key: row for key, row in new.items() if key[0] != student}
                 amendments = [a for a in amendments if a.student_id != event.student_id]
         targets = {_target(a) for a in amendments} - new.keys()
-        stored = self._load(connection, targets)
+        sealer = self.sealer.scoped()
+        stored = self._load(connection, sealer, targets)
         changed: set[Key] = set()
         for amendment in amendments:
             key = _target(amendment)
@@ -94,7 +95,7 @@ class TimelineProjection:
             connection.execute(delete(timeline).where(timeline.c.student_id.in_(chunk)))
         delete_many(connection, timeline, ("student_id", "sequence"), sorted(changed))
         rows = [*new.values(), *(stored[key] for key in changed)]
-        sealed = [row for row in (self._sealed(r) for r in rows) if row is not None]
+        sealed = [row for row in (_sealed(sealer, r) for r in rows) if row is not None]
         insert_many(connection, timeline, COLUMNS, sealed)
 
     def reset(self, connection: Connection) -> None:
@@ -103,10 +104,10 @@ class TimelineProjection:
     def forget_cache(self) -> None:
         """Nothing cached: every batch reads what it amends."""
 
-    def _load(self, connection: Connection, keys: set[Key]) -> dict[Key, Row]:
+    def _load(self, connection: Connection, sealer: RowSealer, keys: set[Key]) -> dict[Key, Row]:
         found: dict[Key, Row] = {}
         for chunk in _chunks(sorted({student for student, _ in keys})):
-            self.sealer.warm(chunk)
+            sealer.warm(chunk)
             rows = connection.execute(
                 select(timeline).where(timeline.c.student_id.in_(chunk))
             ).mappings()
@@ -114,18 +115,12 @@ class TimelineProjection:
                 key = (row["student_id"], row["sequence"])
                 if key not in keys:
                     continue
-                opened = self.sealer.open(key[0], timeline_purpose(key[1]), row["sealed"])
+                opened = sealer.open(key[0], timeline_purpose(key[1]), row["sealed"])
                 if opened is not None:  # None: erased since; its erasure deletes the rows
                     loaded = [row[c] for c in COLUMNS]
                     loaded[BODY] = orjson.loads(opened)
                     found[key] = loaded
         return found
-
-    def _sealed(self, row: Row) -> tuple[Any, ...] | None:
-        student, sequence = row[0], row[1]
-        body = orjson.dumps(row[BODY])
-        sealed = seal_or_none(self.sealer, student, timeline_purpose(sequence), body)
-        return None if sealed is None else (*row[:BODY], sealed)
 
 
 def _row(event: LoggedEvent) -> Row:
@@ -140,6 +135,12 @@ def _row(event: LoggedEvent) -> Row:
         None,
         [event.data, event.provenance],  # never mutated: a correction makes a new list
     ]
+
+
+def _sealed(sealer: RowSealer, row: Row) -> tuple[Any, ...] | None:
+    body = orjson.dumps(row[BODY])
+    sealed = seal_or_none(sealer, row[0], timeline_purpose(row[1]), body)
+    return None if sealed is None else (*row[:BODY], sealed)
 
 
 def _target(amendment: LoggedEvent) -> Key:

@@ -72,6 +72,7 @@ def read_timeline(
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     entries, hidden = [], 0
+    sealer = sealer.scoped()
     for row in rows:
         if row.retracted_by is not None and not include_retracted:
             hidden += 1

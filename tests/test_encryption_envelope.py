@@ -225,3 +225,29 @@ def test_sealed_read_side_values_open_only_for_their_student_and_row() -> None:
     store.shred(one)
     keyring.forget(one)
     assert sealer.open(one, "proj_timeline/3", sealed) is None
+
+
+def test_a_batch_scoped_sealer_reads_the_key_store_once_and_interoperates() -> None:
+    keyring = Keyring(os.urandom(32))
+    store = FakeKeyStore()
+    keyring.store = store
+    one, two = uuid.uuid4(), uuid.uuid4()
+    store.add(keyring, one)
+    store.add(keyring, two)
+    sealer = StudentSealer(keyring)
+    batch = sealer.scoped()
+    sealed = [batch.seal(one, f"proj_facts/{n}", b"employer: canary") for n in range(50)]
+    keyring.forget(one)  # the shared cache drops it; the batch keeps its own
+    reads = store.reads
+    assert {batch.open(one, f"proj_facts/{n}", s) for n, s in enumerate(sealed)} == {
+        b"employer: canary"
+    }
+    assert store.reads == reads
+    assert sealer.open(one, "proj_facts/7", sealed[7]) == b"employer: canary"
+    with pytest.raises(InvalidTag):
+        batch.open(one, "proj_facts/8", sealed[7])
+    with pytest.raises((InvalidTag, KeyUnavailable)):
+        batch.open(two, "proj_facts/7", sealed[7])
+    store.shred(one)
+    keyring.forget(one)
+    assert sealer.scoped().open(one, "proj_facts/7", sealed[7]) is None

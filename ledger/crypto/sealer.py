@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from . import envelope
 from .keyring import Keyring
 
@@ -44,3 +46,44 @@ class StudentSealer:
     def warm(self, student_ids: Iterable[UUID | str]) -> None:
         """Load many students' keys in one query (before opening a whole cohort's rows)."""
         self._keyring.warm(student_ids)
+
+    def scoped(self) -> ScopedSealer:
+        """A sealer for one unit of work that looks each student's key up once.
+
+        The keyring's cache is shared and locked; a projection batch seals
+        thousands of values for a few hundred students, so it keeps its own
+        ciphers for the batch and drops them with it.
+        """
+        return ScopedSealer(self._keyring)
+
+
+class ScopedSealer(StudentSealer):
+    """:class:`StudentSealer` with the ciphers it used kept until it is dropped."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        super().__init__(keyring)
+        self._sealing: dict[str, tuple[bytes, AESGCM]] = {}
+        self._opening: dict[tuple[str, bytes], AESGCM | None] = {}
+
+    def seal(self, student_id: UUID | str, purpose: str, data: bytes) -> bytes:
+        sid = envelope.canonical_id(student_id)
+        found = self._sealing.get(sid)
+        if found is None:
+            found = self._sealing[sid] = self._keyring.sealing_cipher(sid)
+            self._opening[(sid, found[0])] = found[1]
+        key_id, cipher = found
+        return envelope.seal_derived(cipher, key_id, student_id=sid, purpose=purpose, data=data)
+
+    def open(self, student_id: UUID | str, purpose: str, sealed: bytes) -> bytes | None:
+        sid = envelope.canonical_id(student_id)
+        wanted = (sid, envelope.derived_key_id(sealed))
+        if wanted in self._opening:
+            cipher = self._opening[wanted]
+        else:
+            cipher = self._opening[wanted] = self._keyring.opening_cipher(sid, wanted[1])
+        if cipher is None:
+            return None
+        return envelope.open_derived(cipher, sealed, student_id=sid, purpose=purpose)
+
+    def scoped(self) -> ScopedSealer:
+        return self
