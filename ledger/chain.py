@@ -40,12 +40,28 @@ def canonical(document: dict[str, Any]) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
+def salted(canonical_bytes: bytes, salt: bytes) -> bytes:
+    """The stored plaintext: the canonical document with ``"salt"`` (hex) appended.
+
+    The same JSON object as ``{**document, "salt": salt.hex()}``; readers drop the
+    salt and re-canonicalise, so the member order here does not matter to them.
+    """
+    if not canonical_bytes.startswith(b"{") or not canonical_bytes.endswith(b"}"):
+        raise ValueError("a document is a JSON object")
+    separator = b"," if len(canonical_bytes) > 2 else b""
+    return b"".join((canonical_bytes[:-1], separator, b'"salt":"', salt.hex().encode(), b'"}'))
+
+
 def commitment(salt: bytes, plaintext: bytes) -> bytes:
     return hashlib.sha256(COMMITMENT_DOMAIN + salt + plaintext).digest()
 
 
+_U32 = struct.Struct(">I").pack
+_U64 = struct.Struct(">Q").pack
+
+
 def _field(value: bytes) -> bytes:
-    return struct.pack(">I", len(value)) + value
+    return _U32(len(value)) + value
 
 
 def link(
@@ -59,15 +75,24 @@ def link(
     stored_state: bytes,
 ) -> bytes:
     """The link of one event, given the link before it."""
-    h = hashlib.sha256(LINK_DOMAIN)
-    h.update(previous)
-    h.update(_field(student_id.encode()))
-    h.update(struct.pack(">Q", sequence))
-    h.update(_field(topic.encode()))
-    h.update(_field(recorded_at.encode()))
-    h.update(commitment_digest)
-    h.update(hashlib.sha256(stored_state).digest())
-    return h.digest()
+    sid, top, at = student_id.encode(), topic.encode(), recorded_at.encode()
+    return hashlib.sha256(
+        b"".join(
+            (
+                LINK_DOMAIN,
+                previous,
+                _U32(len(sid)),
+                sid,
+                _U64(sequence),
+                _U32(len(top)),
+                top,
+                _U32(len(at)),
+                at,
+                commitment_digest,
+                hashlib.sha256(stored_state).digest(),
+            )
+        )
+    ).digest()
 
 
 def same(a: bytes, b: bytes) -> bool:

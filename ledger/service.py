@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -94,8 +94,7 @@ class History:
     entries: list[Entry] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Prepared:
+class _Prepared(NamedTuple):
     command: Command
     occurred_on: date
     data: dict[str, Any]
@@ -178,10 +177,12 @@ class LedgerService:
 
         Nothing is written unless every command is valid and allowed.
         """
-        prepared = [self._prepare(c) for c in commands]
+        today = self._today()
+        prepared = [self._prepare(c, today) for c in commands]
         for attempt in range(MAX_ATTEMPTS):
             students: dict[UUID, StudentRecord] = {}
-            results = [self._apply(p, students, actor, retrying=attempt > 0) for p in prepared]
+            now = self.clock.now()  # one recorded time per transaction
+            results = [self._apply(p, students, actor, now, retrying=attempt > 0) for p in prepared]
             changed = [s for s in students.values() if s.pending_events]
             if not changed:
                 return results
@@ -204,12 +205,12 @@ class LedgerService:
         prepared: _Prepared,
         students: dict[UUID, StudentRecord],
         actor: Actor,
+        now: datetime,
         *,
         retrying: bool,
     ) -> Appended:
         command = prepared.command
         key = command.idempotency_key
-        now = self.clock.now()
         if command.kind == "registration":
             access.check_register(actor)
             student_id = command.student_id or (
@@ -275,7 +276,7 @@ class LedgerService:
         return Appended(student.id, sequence, command.kind, False)
 
     # -- validation ---------------------------------------------------------
-    def _prepare(self, command: Command) -> _Prepared:
+    def _prepare(self, command: Command, today: date) -> _Prepared:
         if command.idempotency_key is not None:
             _check_idempotency_key(command.idempotency_key)
         model = EVENT_CLASSES[command.kind].PAYLOAD
@@ -290,10 +291,11 @@ class LedgerService:
             )
         except ValidationError as exc:
             raise _validation_failed(exc) from None
-        data = validated.model_dump(mode="json")
+        # The model's serialiser straight away: model_dump(mode="json") without its wrapper.
+        data: dict[str, Any] = validated.__pydantic_serializer__.to_python(validated, mode="json")
         occurred_on = validated.occurred_on
         del data["occurred_on"]
-        if occurred_on > self._today():
+        if occurred_on > today:
             raise ValidationFailed(
                 "occurred_on: must not be in the future",
                 (FieldProblem("occurred_on", "must not be in the future"),),

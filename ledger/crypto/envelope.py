@@ -72,20 +72,14 @@ def from_micros(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
 
 
+_U32 = struct.Struct(">I").pack
+_U64 = struct.Struct(">Q").pack
+
+
 def associated_data(student_id: str, sequence: int, topic: str, header: bytes) -> bytes:
     sid = student_id.encode()
     top = topic.encode()
-    return b"".join(
-        (
-            AAD_DOMAIN,
-            struct.pack(">I", len(sid)),
-            sid,
-            struct.pack(">Q", sequence),
-            struct.pack(">I", len(top)),
-            top,
-            header,
-        )
-    )
+    return b"".join((AAD_DOMAIN, _U32(len(sid)), sid, _U64(sequence), _U32(len(top)), top, header))
 
 
 def seal_clear(document: bytes) -> bytes:

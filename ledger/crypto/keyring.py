@@ -98,6 +98,7 @@ class MasterKey:
             secret
         )
         self.kek_id = hashlib.sha256(KEK_ID_DOMAIN + self._key).hexdigest()[:16]
+        self._aead = AESGCM(self._key)  # built once: every new student wraps a key
 
     @staticmethod
     def _aad(student_id: str, key_id: bytes) -> bytes:
@@ -105,11 +106,11 @@ class MasterKey:
 
     def wrap(self, student_id: str, key_id: bytes, dek: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        return nonce + AESGCM(self._key).encrypt(nonce, dek, self._aad(student_id, key_id))
+        return nonce + self._aead.encrypt(nonce, dek, self._aad(student_id, key_id))
 
     def unwrap(self, student_id: str, key_id: bytes, wrapped: bytes) -> bytes:
         nonce, body = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
-        return AESGCM(self._key).decrypt(nonce, body, self._aad(student_id, key_id))
+        return self._aead.decrypt(nonce, body, self._aad(student_id, key_id))
 
 
 @dataclass(frozen=True)
@@ -165,18 +166,30 @@ class Keyring:
         finally:
             self._pending.reset(token)
         for sid, key in pending.items():
-            self._remember(sid, key.key_id, key.dek)
+            self._remember(sid, key.key_id, key.dek, key.cipher)
 
     def new_key(self, student_id: UUID | str, created_at: str) -> tuple[bytes, bytes, WrappedKey]:
         """A fresh DEK for a new stream: (key id, DEK, wrapped form to store)."""
+        key, wrapped = self._new_key(student_id, created_at)
+        return key.key_id, key.dek, wrapped
+
+    def new_sealing_cipher(
+        self, student_id: UUID | str, created_at: str
+    ) -> tuple[bytes, AESGCM, WrappedKey]:
+        """:meth:`new_key` as a ready cipher: (key id, AESGCM, wrapped form to store)."""
+        key, wrapped = self._new_key(student_id, created_at)
+        return key.key_id, key.cipher, wrapped
+
+    def _new_key(self, student_id: UUID | str, created_at: str) -> tuple[_Key, WrappedKey]:
         sid = canonical_id(student_id)
-        key_id = os.urandom(KEY_ID_BYTES)
-        dek = AESGCM.generate_key(bit_length=DEK_BYTES * 8)
+        material = os.urandom(KEY_ID_BYTES + DEK_BYTES)  # one system call for both
+        key_id, dek = material[:KEY_ID_BYTES], material[KEY_ID_BYTES:]
         wrapped = self.master.wrap(sid, key_id, dek)
+        key = _Key(key_id, dek, AESGCM(dek))
         pending = self._pending.get()
         if pending is not None:
-            pending[sid] = _Key(key_id, dek, AESGCM(dek))
-        return key_id, dek, WrappedKey(key_id, wrapped, self.master.kek_id, created_at)
+            pending[sid] = key
+        return key, WrappedKey(key_id, wrapped, self.master.kek_id, created_at)
 
     def current(self, student_id: UUID | str) -> tuple[bytes, bytes]:
         """The key to seal a further event of an existing stream (or one this save creates)."""
@@ -302,8 +315,8 @@ class Keyring:
             self._cache.move_to_end(sid)
             return entry
 
-    def _remember(self, sid: str, key_id: bytes, dek: bytes) -> _Key:
-        key = _Key(key_id, dek, AESGCM(dek), self._now() + self._ttl)
+    def _remember(self, sid: str, key_id: bytes, dek: bytes, cipher: AESGCM | None = None) -> _Key:
+        key = _Key(key_id, dek, cipher or AESGCM(dek), self._now() + self._ttl)
         with self._lock:
             self._cache[sid] = key
             self._cache.move_to_end(sid)

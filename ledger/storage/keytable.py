@@ -10,6 +10,8 @@
 * Before an event sealed under an existing stream's key is stored, the key is
   checked to be in the table and live, in the same transaction: no event is
   ever stored under a key that was not (or that an erasure just destroyed).
+  (On PostgreSQL the check is queued with the inserts and read back before
+  the commit, so it costs no round trip of its own.)
 * Master key rotation rewrites ``wrapped_dek`` and ``kek_id`` only, and never
   for a tombstone (the update is guarded, so a concurrent erasure wins).
 
@@ -31,6 +33,8 @@ from .mapper import ChainedStoredEvent
 KEYS_TABLE = "ledger_keys"
 SEALED = bytes([FORMAT_AES_GCM])
 KEY_COLUMNS = "originator_id, key_id, wrapped_dek, kek_id, created_at, shredded_at"
+NEW_KEY_COLUMNS = ("originator_id", "key_id", "wrapped_dek", "kek_id", "created_at")
+UNKNOWN_KEY = "an event is sealed under a key the key table does not hold"
 
 
 class KeyTable:
@@ -48,6 +52,11 @@ class KeyTable:
         raise NotImplementedError
 
     def _write_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        raise NotImplementedError
+
+    def _insert_rows(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         raise NotImplementedError
 
     def _select_pairs(
@@ -76,13 +85,7 @@ class KeyTable:
             if e.new_key is not None
         ]
         if new_keys:
-            cursor.executemany(
-                self._sql(
-                    f"INSERT INTO {self.keys_table} (originator_id, key_id, wrapped_dek, "
-                    "kek_id, created_at) VALUES (%s, %s, %s, %s, %s)"
-                ),
-                new_keys,
-            )
+            self._insert_rows(cursor, self.keys_table, NEW_KEY_COLUMNS, new_keys)
         for e in chained:
             if e.releases_claims:
                 cursor.execute(
@@ -93,15 +96,19 @@ class KeyTable:
                     (e.recorded_at, self._db_id(e.originator_id)),
                 )
 
-    def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
+    def _sealing_keys_used(self, chained: Sequence[ChainedStoredEvent]) -> list[tuple[Any, bytes]]:
+        """(stream, key id) of each existing key these events are sealed under."""
         created = {self._db_id(e.originator_id) for e in chained if e.new_key is not None}
-        used = sorted(
+        return sorted(
             {
                 (self._db_id(e.originator_id), bytes(e.state[1 : 1 + KEY_ID_BYTES]))
                 for e in chained
                 if e.state[:1] == SEALED and self._db_id(e.originator_id) not in created
             }
         )
+
+    def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
+        used = self._sealing_keys_used(chained)
         if not used:
             return
         live = {
@@ -112,8 +119,7 @@ class KeyTable:
         }
         if any(pair not in live for pair in used):
             # The service reloads the record and decides again (erased: refused).
-            msg = "an event is sealed under a key the key table does not hold"
-            raise IntegrityError(msg)
+            raise IntegrityError(UNKNOWN_KEY)
 
     # -- reads and maintenance --------------------------------------------
     def select_keys(self, student_id: UUID | str) -> list[KeyRow]:

@@ -18,7 +18,6 @@ set), so replaying the stream still works.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -69,7 +68,7 @@ class OrjsonTranscoder(Transcoder):
 
 def identifier_digest(index_key: bytes, kind: str, value: str) -> bytes:
     """Keyed digest of an identifier: the index never holds a UPN or ULN in clear."""
-    return hmac.new(index_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+    return hmac.digest(index_key, f"{kind}:{value}".encode(), "sha256")
 
 
 class LedgerMapper(Mapper[Any]):
@@ -95,15 +94,18 @@ class LedgerMapper(Mapper[Any]):
 
     # -- write -------------------------------------------------------------
     def to_stored_event(self, domain_event: Any) -> ChainedStoredEvent:
-        topic = get_topic(type(domain_event))
+        cls = type(domain_event)
+        topic = get_topic(cls)
+        kind = _kind(cls)
         document = self.document(domain_event)
+        # Serialised once: the commitment covers the canonical bytes, and the stored
+        # plaintext is the same bytes with the salt appended as one more member.
+        canonical = chain.canonical(document)
         salt = chain.new_salt()
-        digest = chain.commitment(salt, chain.canonical(document))
-        document["salt"] = salt.hex()
-        state, new_key = self.seal(domain_event, topic, orjson.dumps(document))
+        state, new_key = self._seal(domain_event, kind, topic, chain.salted(canonical, salt))
         claims = tuple(
-            (kind, identifier_digest(self.index_key, kind, value))
-            for kind, value in _claimed_identifiers(domain_event)
+            (name, identifier_digest(self.index_key, name, value))
+            for name, value in _claimed_identifiers(domain_event)
         )
         return ChainedStoredEvent(
             originator_id=domain_event.originator_id,
@@ -111,9 +113,9 @@ class LedgerMapper(Mapper[Any]):
             topic=topic,
             state=state,
             recorded_at=document["timestamp"],
-            commitment=digest,
+            commitment=chain.commitment(salt, canonical),
             claims=claims,
-            releases_claims=_kind(type(domain_event)) == "erasure",
+            releases_claims=kind == "erasure",
             new_key=new_key,
         )
 
@@ -121,34 +123,42 @@ class LedgerMapper(Mapper[Any]):
     def document(domain_event: Any) -> dict[str, Any]:
         """The plaintext document of an event (without its salt)."""
         state = dict(vars(domain_event))
-        state.pop("originator_id")
-        state.pop("originator_version")
+        del state["originator_id"], state["originator_version"]
         state["timestamp"] = state["timestamp"].isoformat()
-        if isinstance(state.get("occurred_on"), date):
-            state["occurred_on"] = state["occurred_on"].isoformat()
+        occurred_on = state.get("occurred_on")
+        if isinstance(occurred_on, date):
+            state["occurred_on"] = occurred_on.isoformat()
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        if "salt" in state:
+            raise ValueError("an event must not have an attribute named 'salt'")
         return state
 
     def seal(
         self, domain_event: Any, topic: str, plaintext: bytes
     ) -> tuple[bytes, WrappedKey | None]:
         """Seal a document under its student's key (a new key for a new stream)."""
+        return self._seal(domain_event, _kind(type(domain_event)), topic, plaintext)
+
+    def _seal(
+        self, domain_event: Any, kind: str, topic: str, plaintext: bytes
+    ) -> tuple[bytes, WrappedKey | None]:
         if self.compressor:
             plaintext = self.compressor.compress(plaintext)
-        if self.keyring is None or _kind(type(domain_event)) in CLEAR_KINDS:
+        if self.keyring is None or kind in CLEAR_KINDS:
             return envelope.seal_clear(plaintext), None
         student_id = domain_event.originator_id
         recorded_at: datetime = domain_event.timestamp
         new_key = None
-        key: envelope.Key
         if domain_event.originator_version == 1:
-            key_id, key, new_key = self.keyring.new_key(student_id, recorded_at.isoformat())
+            key_id, cipher, new_key = self.keyring.new_sealing_cipher(
+                student_id, recorded_at.isoformat()
+            )
         else:
-            key_id, key = self.keyring.sealing_cipher(student_id)
+            key_id, cipher = self.keyring.sealing_cipher(student_id)
         sealed = envelope.seal(
-            key,
+            cipher,
             key_id,
             recorded_at,
             student_id=envelope.canonical_id(student_id),

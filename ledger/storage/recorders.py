@@ -10,13 +10,17 @@ extension, see README) and add, in the same transaction as the events:
 * ``ledger_keys``: each student's wrapped data key, inserted with the stream's
   first event and destroyed with its erasure event (see ``keytable``).
 
-The previous link is read by primary key; it was committed before the
-aggregate was loaded, and the unique (stream, version) key settles races.
+The previous link is the one this process last committed for the stream
+when it knows it (``ChainHeads``), else it is read by primary key; either way
+it was committed before the aggregate was loaded, and the unique (stream,
+version) key settles races: a stale head can only be used for a version that
+another writer already holds, so that save is refused and decided again.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,11 +32,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from psycopg.sql import SQL, Identifier
 
 from .. import chain
-from .keytable import KEYS_TABLE, KeyTable
+from .keytable import KEYS_TABLE, UNKNOWN_KEY, KeyTable
 from .mapper import ChainedStoredEvent
 
 CHAIN_TABLE = "ledger_chain"
 IDENTIFIERS_TABLE = "ledger_identifiers"
+CHAIN_COLUMNS = ("originator_id", "originator_version", "recorded_at", "commitment", "link")
+IDENTIFIER_COLUMNS = ("kind", "digest", "originator_id")
+HEADS_CACHED = 10_000
 
 
 class _Cursor(Protocol):
@@ -75,6 +82,38 @@ class AuditRow:
         )
 
 
+class ChainHeads:
+    """The last link this process committed in each stream, for its next append.
+
+    Only links of committed transactions enter it (see ``_ChainWriter``), and a
+    link is used only for the version right after it, so a head is either
+    current or older than the stream: then the append's version is already
+    taken and the unique (stream, version) key refuses the save.  Bounded;
+    the oldest entries go first.
+    """
+
+    def __init__(self, size: int = HEADS_CACHED) -> None:
+        self._heads: dict[Any, tuple[int, bytes]] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def link_at(self, stream: Any, version: int) -> bytes | None:
+        head = self._heads.get(stream)
+        return head[1] if head is not None and head[0] == version else None
+
+    def remember(self, heads: dict[Any, tuple[int, bytes]]) -> None:
+        with self._lock:
+            for stream, head in heads.items():
+                self._heads.pop(stream, None)
+                self._heads[stream] = head
+            while len(self._heads) > self._size:
+                del self._heads[next(iter(self._heads))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._heads.clear()
+
+
 class _ChainWriter(KeyTable):
     """SQL-dialect-neutral chain, index and key maintenance."""
 
@@ -82,11 +121,34 @@ class _ChainWriter(KeyTable):
     chain_table = CHAIN_TABLE
     identifiers_table = IDENTIFIERS_TABLE
 
+    def _init_chain_writer(self) -> None:
+        self.chain_heads = ChainHeads()
+        # The heads written by this thread's transaction, remembered once it commits.
+        self._staged = threading.local()
+
     def _sql(self, text: str) -> str:
         return text.replace("%s", self.placeholder)
 
     def _db_id(self, originator_id: UUID | str) -> Any:
         return originator_id
+
+    def _insert_rows(
+        self, cursor: _Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"), rows
+        )
+
+    def _stage_heads(self, heads: dict[Any, tuple[int, bytes]] | None) -> None:
+        self._staged.heads = heads
+
+    def _publish_heads(self) -> None:
+        """The transaction committed: its last links are the streams' heads."""
+        heads = getattr(self._staged, "heads", None)
+        self._staged.heads = None
+        if heads:
+            self.chain_heads.remember(heads)
 
     def _write_chain(self, cursor: _Cursor, stored_events: Sequence[StoredEvent]) -> None:
         chained: list[ChainedStoredEvent] = []
@@ -100,6 +162,7 @@ class _ChainWriter(KeyTable):
         heads = self._previous_links(cursor, chained)
         self._check_sealing_keys(cursor, chained)
         rows = []
+        written: dict[Any, tuple[int, bytes]] = {}
         for event in chained:
             key = self._db_id(event.originator_id)
             link = chain.link(
@@ -112,27 +175,16 @@ class _ChainWriter(KeyTable):
                 stored_state=event.state,
             )
             heads[key] = link
+            written[key] = (event.originator_version, link)
             rows.append((key, event.originator_version, event.recorded_at, event.commitment, link))
-        cursor.executemany(
-            self._sql(
-                f"INSERT INTO {self.chain_table} (originator_id, originator_version, recorded_at, "
-                "commitment, link) VALUES (%s, %s, %s, %s, %s)"
-            ),
-            rows,
-        )
+        self._insert_rows(cursor, self.chain_table, CHAIN_COLUMNS, rows)
         claims = [
             (kind, digest, self._db_id(e.originator_id))
             for e in chained
             for kind, digest in e.claims
         ]
         if claims:
-            cursor.executemany(
-                self._sql(
-                    f"INSERT INTO {self.identifiers_table} (kind, digest, originator_id) "
-                    "VALUES (%s, %s, %s)"
-                ),
-                claims,
-            )
+            self._insert_rows(cursor, self.identifiers_table, IDENTIFIER_COLUMNS, claims)
         for e in chained:
             if e.releases_claims:
                 cursor.execute(
@@ -140,11 +192,15 @@ class _ChainWriter(KeyTable):
                     (self._db_id(e.originator_id),),
                 )
         self._write_keys(cursor, chained)
+        self._stage_heads(written)
 
     def _previous_links(
         self, cursor: _Cursor, chained: Sequence[ChainedStoredEvent]
     ) -> dict[Any, bytes]:
-        """The link before each stream's first event in this batch (one query per 400)."""
+        """The link before each stream's first event in this batch.
+
+        Known heads come from ``chain_heads``; the others are read in one query per 400.
+        """
         heads: dict[Any, bytes] = {}
         wanted: list[tuple[Any, int]] = []
         for event in chained:
@@ -153,9 +209,15 @@ class _ChainWriter(KeyTable):
                 continue
             if event.originator_version == 1:
                 heads[key] = chain.GENESIS
+                continue
+            known = self.chain_heads.link_at(key, event.originator_version - 1)
+            if known is not None:
+                heads[key] = known
             else:
                 wanted.append((key, event.originator_version - 1))
                 heads[key] = b""
+        if not wanted:
+            return heads
         found = {
             (row[0], int(row[1])): bytes(row[2])
             for row in self._select_pairs(
@@ -222,6 +284,10 @@ class _ChainWriter(KeyTable):
 class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
     datastore: SQLiteDatastore
 
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self._init_chain_writer()
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -249,6 +315,14 @@ class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
         # so a concurrent writer waits instead of failing on a stale snapshot.
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._write_chain(c, stored_events)
+        return ids
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._stage_heads(None)
+        ids = super().insert_events(stored_events, **kwargs)
+        self._publish_heads()  # only reached once the transaction committed
         return ids
 
     def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
@@ -316,12 +390,28 @@ class _AbortTransaction(BaseException):
         self.refused = refused
 
 
+_PG_TYPES = {
+    "originator_id": "uuid",
+    "originator_version": "int8",
+    "recorded_at": "text",
+    "commitment": "bytea",
+    "link": "bytea",
+    "kind": "text",
+    "digest": "bytea",
+    "key_id": "bytea",
+    "wrapped_dek": "bytea",
+    "kek_id": "text",
+    "created_at": "text",
+}
+
+
 class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     datastore: PostgresDatastore
     placeholder = "%s"
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        self._init_chain_writer()
         schema = Identifier(datastore.schema)
         quoted = '"' + datastore.schema.replace('"', '""') + '"'
         self.chain_table = f"{quoted}.{CHAIN_TABLE}"
@@ -356,6 +446,56 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
             ]
         )
 
+    def _insert_rows(
+        self, cursor: _Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        # One statement per table whatever the batch: the columns go as binary arrays
+        # (executemany would send one statement per row through the pipeline).
+        arrays = ", ".join(f"%b::{_PG_TYPES[column]}[]" for column in columns)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
+            [list(values) for values in zip(*rows, strict=True)],
+        )
+
+    def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
+        """Queue the count of live keys among those used; read once the pipeline syncs.
+
+        The library syncs the pipeline after our statements and before it commits,
+        so the check needs no round trip of its own (see ``_fetch_ids_after_insert_events``).
+        """
+        used = self._sealing_keys_used(chained)
+        if not used:
+            return
+        check = cursor.connection.cursor()
+        check.execute(
+            "SELECT count(*) AS live FROM unnest(%b::uuid[], %b::bytea[]) AS u(id, key_id) "
+            f"WHERE EXISTS (SELECT 1 FROM {self.keys_table} k WHERE k.originator_id = u.id "
+            "AND k.key_id = u.key_id AND k.wrapped_dek IS NOT NULL)",
+            [[pair[0] for pair in used], [pair[1] for pair in used]],
+        )
+        self._staged.key_check = (check, len(used))
+
+    def _drop_key_check(self) -> tuple[Any, int] | None:
+        staged: tuple[Any, int] | None = getattr(self._staged, "key_check", None)
+        self._staged.key_check = None
+        return staged
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        staged = self._drop_key_check()
+        if staged is not None:
+            check, expected = staged
+            with check:
+                row = check.fetchone()
+            if row is None or int(row["live"]) != expected:
+                # Escape the library's block so the transaction rolls back; the
+                # service reloads the record and decides again (erased: refused).
+                refused = IntegrityError(UNKNOWN_KEY)
+                raise _AbortTransaction(refused) from refused
+        return ids
+
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -382,10 +522,16 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        self._stage_heads(None)
         try:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         except _AbortTransaction as aborted:
             raise aborted.refused from None
+        finally:
+            staged = self._drop_key_check()  # a save that failed before reading it
+            if staged is not None:
+                staged[0].close()
+        self._publish_heads()  # only reached once the transaction committed
         return ids
 
     def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
