@@ -15,6 +15,7 @@ from ledger.evidence.service import EvidenceService, signer_for
 from ledger.service import LedgerService
 from ledger.settings import Settings, load_keys
 from ledger.storage.application import LedgerApplication
+from projections.pipeline import LogSource
 from projections.readside import ReadModels, build_read_models
 
 
@@ -50,17 +51,23 @@ def build(
     settings = settings or Settings()
     clock = clock or SystemClock()
     keys = load_keys(settings)
-    app = LedgerApplication(
+    source = LogSource(
         settings.database_url,
         index_key=keys["index_key"],
         master_key=keys["master_key"],
-        previous_master_keys=[keys[k] for k in ("previous_master_key",) if k in keys],
+        previous_master_keys=tuple(keys[k] for k in ("previous_master_key",) if k in keys),
+    )
+    app = LedgerApplication(
+        source.database_url,
+        index_key=source.index_key,
+        master_key=source.master_key,
+        previous_master_keys=source.previous_master_keys,
         extra_env=SOLE_WRITER_ENV if sole_writer else None,
     )
     engine = engine_for(settings.database_url)
     create_tables(engine)
     read_engine = read_side_engine(settings.database_url, engine)
-    read_models = build_read_models(app, read_engine, clock)
+    read_models = build_read_models(app, read_engine, clock, log_source=source)
     after_append = read_models.projector.after_append if settings.project_in_process else None
     service = LedgerService(app, clock, after_append=after_append, access_log=SqlAccessLog(engine))
     closers = [read_engine.dispose] if read_engine is not engine else []

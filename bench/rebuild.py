@@ -48,6 +48,7 @@ from ledger.service import Command, LedgerService
 from ledger.settings import Settings, load_keys
 from ledger.storage.application import LedgerApplication
 from projections.log import decode_page
+from projections.pipeline import LogSource
 from projections.readside import ReadModels, build_read_models
 
 EVENTS_PER_PUPIL = 53.5  # what the demo plans per pupil on roll (measured)
@@ -80,7 +81,9 @@ def compose(url: str, key_file: Path, plaintext: bool) -> tuple[LedgerService, R
         encrypt=not plaintext,
     )
     clock = SimulatedClock(datetime.now(UTC))
-    return LedgerService(app, clock), build_read_models(app, engine_for(url), clock)
+    source = LogSource(url, keys["index_key"], keys["master_key"], encrypt=not plaintext)
+    read = build_read_models(app, engine_for(url), clock, log_source=source)
+    return LedgerService(app, clock), read
 
 
 def generate(service: LedgerService, wanted: int) -> None:

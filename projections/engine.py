@@ -25,7 +25,8 @@ from ledger.storage.application import LedgerApplication
 
 from .facts import LoggedEvent
 from .listen import PostgresListener
-from .log import LogReader, decode_page
+from .log import LogReader, decode_page, keys_held_for_replay
+from .pipeline import DecoderFailed, LogSource, PipelinedLog, worth_a_process
 from .tables import positions
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,11 @@ class Projector:
         *,
         batch_size: int = CATCH_UP_BATCH,
         rebuild_batch_size: int = REBUILD_BATCH,
+        log_source: LogSource | None = None,
     ) -> None:
+        """``log_source`` lets long replays decode the log in a second process."""
         self.app = app
+        self.log_source = log_source
         self.engine = engine
         self.projections = tuple(projections)
         self.batch_size = batch_size
@@ -146,7 +150,11 @@ class Projector:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                return self._catch_up(self.rebuild_batch_size, progress, None)
+                with keys_held_for_replay(self.app):
+                    done = 0
+                    if self.log_source is not None and worth_a_process(self.reader.head()):
+                        done = self._replay_pipelined(self.log_source, progress)
+                    return done + self._catch_up(self.rebuild_batch_size, progress, None)
             finally:
                 if collecting:
                     gc.enable()
@@ -198,14 +206,41 @@ class Projector:
                 progress(len(page))
         return done
 
+    def _replay_pipelined(self, source: LogSource, progress: Progress | None) -> int:
+        """Replay with a decoder process; stops early (the caller catches up) on any upset."""
+        marks = self._positions()
+        start = min(marks[p.name][0] for p in self.projections)
+        done = 0
+        pipeline = PipelinedLog(source, start, self.rebuild_batch_size)
+        try:
+            for last, count, events in pipeline:
+                marks = self._positions()
+                if min(marks[p.name][0] for p in self.projections) != start:
+                    break  # another process moved a projection: carry on in-process
+                if not self._apply(marks, last, events):
+                    break
+                start = last
+                done += count
+                if progress is not None:
+                    progress(count)
+        except DecoderFailed as failed:
+            log.warning("replaying in this process instead: %s", failed)
+        finally:
+            pipeline.close()
+        return done
+
     def _project(self, marks: dict[str, tuple[int, int]], page: Sequence[Notification]) -> bool:
         """Project one page in one transaction; False when another process won the race."""
-        events = decode_page(self.app, page)
+        return self._apply(marks, page[-1].id, decode_page(self.app, page))
+
+    def _apply(
+        self, marks: dict[str, tuple[int, int]], last: int, events: list[LoggedEvent]
+    ) -> bool:
         for projection in self.projections:
             if self._committed.get(projection.name) != marks[projection.name][0]:
                 projection.forget_cache()
         try:
-            self._commit_batch(marks, page[-1].id, events)
+            self._commit_batch(marks, last, events)
         except PositionMoved:
             self._forget_caches()
             return False
@@ -213,7 +248,7 @@ class Projector:
             self._forget_caches()
             raise
         for projection in self.projections:
-            self._committed[projection.name] = max(marks[projection.name][0], page[-1].id)
+            self._committed[projection.name] = max(marks[projection.name][0], last)
         return True
 
     def _commit_batch(

@@ -15,6 +15,7 @@ and is skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, cast
 from uuid import UUID
@@ -128,6 +129,14 @@ class LogReader:
             )
             found.append(notification)
         return found
+
+
+def keys_held_for_replay(app: LedgerApplication) -> AbstractContextManager[None]:
+    """Keep every student's key cached while replaying the whole log (one unwrap each).
+
+    Erased students count too: their tombstones are cached as "erased".
+    """
+    return app.keyring.holding(sum(app.key_counts().values()) + WARM_SLICE)
 
 
 def decode_page(app: LedgerApplication, page: Sequence[Notification]) -> list[LoggedEvent]:

@@ -21,6 +21,7 @@ from .calendar import ENGLAND
 from .engine import Projection, Projector
 from .fact_rows import load_student_facts
 from .facts import StudentFacts
+from .pipeline import LogSource
 from .sealing import RowSealer, row_sealer
 from .student_facts import StudentFactsProjection
 from .tables import create_tables, roll
@@ -85,9 +86,16 @@ def build_read_models(
     engine: Engine,
     clock: Clock,
     projections: Sequence[Projection] | None = None,
+    *,
+    log_source: LogSource | None = None,
 ) -> ReadModels:
-    """Create the read side's tables if missing and wire its projector."""
+    """Create the read side's tables if missing and wire its projector.
+
+    With ``log_source``, long replays decode the log in a second process.
+    """
     create_tables(engine)
     sealer = row_sealer(app)
-    projector = Projector(app, engine, projections or default_projections(sealer))
+    projector = Projector(
+        app, engine, projections or default_projections(sealer), log_source=log_source
+    )
     return ReadModels(app, engine, clock, projector, sealer)

@@ -251,3 +251,22 @@ def test_a_batch_scoped_sealer_reads_the_key_store_once_and_interoperates() -> N
     store.shred(one)
     keyring.forget(one)
     assert sealer.scoped().open(one, "proj_facts/7", sealed[7]) is None
+
+
+def test_a_replay_holds_every_students_key_and_the_usual_bound_returns_after() -> None:
+    keyring = Keyring(os.urandom(32), cache_size=2)
+    store = FakeKeyStore()
+    keyring.store = store
+    students = [uuid.uuid4() for _ in range(6)]
+    for student in students:
+        store.add(keyring, student)
+    key_ids = {s: store.rows[str(s)][0].key_id for s in students}
+    with keyring.holding(len(students)):
+        for _ in range(3):  # a replay meets every student again and again
+            for student in students:
+                assert keyring.opening_cipher(student, key_ids[student]) is not None
+        assert store.reads == len(students)
+    reads = store.reads
+    for student in students:
+        keyring.opening_cipher(student, key_ids[student])
+    assert store.reads > reads  # only two stay cached once the replay is over

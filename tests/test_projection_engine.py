@@ -274,3 +274,71 @@ def test_a_projection_whose_tables_changed_shape_starts_again_from_the_log(
     assert status == {"student_facts": 8, "timeline": 0}
     assert ledger.projections.projector.catch_up() == 8
     assert len(queries.timeline(ledger.projections, student).entries) == 2
+
+
+def test_a_long_rebuild_decodes_in_a_second_process_and_ends_where_one_process_would(
+    quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import pipeline
+
+    for _ in range(3):
+        a_year_of_records(quiet_ledger)
+    alone = Projector(
+        quiet_ledger.app, quiet_ledger.engine, default_projections(sealer_of(quiet_ledger))
+    )
+    alone.rebuild()
+    expected = snapshot(quiet_ledger)
+    source = quiet_ledger.projections.projector.log_source
+    assert source is not None
+    monkeypatch.setattr(pipeline, "MIN_BACKLOG", 0)
+    monkeypatch.setattr(pipeline, "FRAME_EVENTS", 2)
+    started: list[int] = []
+    real = pipeline.PipelinedLog
+
+    def spy(*args: Any) -> pipeline.PipelinedLog:
+        started.append(1)
+        return real(*args)
+
+    monkeypatch.setattr("projections.engine.PipelinedLog", spy)
+    batches: list[int] = []
+    paired = Projector(
+        quiet_ledger.app,
+        quiet_ledger.engine,
+        default_projections(sealer_of(quiet_ledger)),
+        rebuild_batch_size=5,
+        log_source=source,
+    )
+    assert paired.rebuild(progress=batches.append) == 24
+    assert started == [1]
+    assert sum(batches) == 24
+    assert len(batches) >= 4  # batches of about five, committed one by one
+    assert snapshot(quiet_ledger) == expected
+
+
+def test_a_decoder_that_cannot_read_the_keys_leaves_the_rebuild_to_this_process(
+    quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+    import secrets
+
+    from projections import pipeline
+
+    for _ in range(2):
+        a_year_of_records(quiet_ledger)
+    quiet_ledger.projections.projector.rebuild()
+    expected = snapshot(quiet_ledger)
+    source = quiet_ledger.projections.projector.log_source
+    assert source is not None
+    wrong = dataclasses.replace(source, master_key=secrets.token_bytes(32))
+    monkeypatch.setattr(pipeline, "MIN_BACKLOG", 0)
+    projector = Projector(
+        quiet_ledger.app,
+        quiet_ledger.engine,
+        default_projections(sealer_of(quiet_ledger)),
+        rebuild_batch_size=4,
+        log_source=wrong,
+    )
+    assert projector.rebuild() == 16
+    assert snapshot(quiet_ledger) == expected
+    assert "replaying in this process instead" in caplog.text
+    assert "KeyUnavailable" in caplog.text

@@ -262,6 +262,24 @@ class Keyring:
             return self._remember(sid, row.key_id, self._unwrap(row))
         raise KeyUnavailable("the key named by a stored event is not in the key table")
 
+    @contextmanager
+    def holding(self, students: int) -> Iterator[None]:
+        """Cache up to ``students`` keys while the block runs (a replay of the whole log).
+
+        A replay in log order meets every student again and again; with more
+        students than the cache holds, each page would unwrap (and select)
+        their keys anew.  The usual bound comes back when the block ends.
+        """
+        with self._lock:
+            before = self._cache_size
+            self._cache_size = max(before, students)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._cache_size = before
+                self._trim()
+
     # -- forgetting -------------------------------------------------------
     def forget(self, student_id: UUID | str) -> None:
         with self._lock:

@@ -1,0 +1,250 @@
+"""A second process decodes the log while this one projects it (long replays).
+
+Rebuilding the projections spends about half its time reading and decoding
+the log (select, open each student's AES-GCM envelope, parse the JSON) and
+half projecting it.  The two halves need nothing from each other but the
+decoded events, so on a machine with a second core a long replay runs them
+side by side: a decoder process (``python -m projections.pipeline``, its own
+database connection and keyring) reads pages ahead and writes each as one
+orjson frame to its stdout; this process turns them back into
+:class:`LoggedEvent` tuples and projects them, committing positions exactly as
+a catch-up does.  The pipe is the queue: the decoder blocks once it is a page
+ahead, so memory stays bounded.  (A plain subprocess rather than
+``multiprocessing``: nothing depends on how the parent's main module was
+written, and the configuration goes over stdin, never the command line.)
+
+The decoder only reads.  If it fails (it cannot open the database, a key is
+missing, it is killed), the replay goes on in this process from the last
+committed position, so the pipeline can make a replay faster but never
+different.  Decoded events are personal data in memory; they cross a local
+pipe between two processes of the same user and are never written anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID
+
+import orjson
+
+from ledger.storage.application import LedgerApplication
+
+from .facts import LoggedEvent
+from .log import LogReader, decode_page, keys_held_for_replay
+
+log = logging.getLogger(__name__)
+
+MIN_BACKLOG = 200_000  # below this, starting a process costs more than it saves
+FRAME_EVENTS = 10_000  # the decoder sends pages of this size ...
+AHEAD = 2  # ... and may run up to this many batches ahead
+_FRAME = struct.Struct(">cQ")  # kind (P page, E error, D done), payload length
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """What another process needs to open the same ledger's log."""
+
+    database_url: str
+    index_key: bytes = field(repr=False)
+    master_key: bytes = field(repr=False)
+    previous_master_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    encrypt: bool = True
+
+    def open(self) -> LedgerApplication:
+        return LedgerApplication(
+            self.database_url,
+            index_key=self.index_key,
+            master_key=self.master_key,
+            previous_master_keys=self.previous_master_keys,
+            encrypt=self.encrypt,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "database_url": self.database_url,
+            "index_key": self.index_key.hex(),
+            "master_key": self.master_key.hex(),
+            "previous_master_keys": [k.hex() for k in self.previous_master_keys],
+            "encrypt": self.encrypt,
+        }
+
+    @classmethod
+    def from_json(cls, found: dict[str, Any]) -> LogSource:
+        return cls(
+            found["database_url"],
+            bytes.fromhex(found["index_key"]),
+            bytes.fromhex(found["master_key"]),
+            tuple(bytes.fromhex(k) for k in found["previous_master_keys"]),
+            bool(found["encrypt"]),
+        )
+
+
+def worth_a_process(backlog: int) -> bool:
+    return backlog >= MIN_BACKLOG and (os.cpu_count() or 1) >= 2
+
+
+class DecoderFailed(Exception):
+    """The decoder process stopped without finishing (the replay continues in-process)."""
+
+
+class PipelinedLog:
+    """Decoded pages of the log after ``after``, read and decoded by a child process.
+
+    Iterate for ``(last notification id, notifications read, events)``;
+    ``close()`` always (it stops the child).  Raises :class:`DecoderFailed`
+    when the child fails or dies.
+    """
+
+    def __init__(self, source: LogSource, after: int, batch_size: int) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT), *sys.path])}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "projections.pipeline"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._out: IO[bytes] = self._process.stdout
+        frame = min(FRAME_EVENTS, batch_size)
+        order = {"source": source.to_json(), "after": after, "page_size": frame}
+        try:
+            self._process.stdin.write(orjson.dumps(order))
+            self._process.stdin.close()
+        except OSError:
+            pass  # it died at once; reading says so
+        self._ids: dict[str, UUID] = {}
+        self._batch_size = batch_size
+        # A thread drains the pipe (reading releases the GIL), so the decoder
+        # keeps going while this process projects.
+        self._frames: queue.Queue[tuple[bytes, bytes]] = queue.Queue(
+            maxsize=AHEAD * max(1, batch_size // frame)
+        )
+        self._reader = threading.Thread(target=self._read_frames, daemon=True)
+        self._reader.start()
+
+    def __iter__(self) -> Iterator[tuple[int, int, list[LoggedEvent]]]:
+        last, count = 0, 0
+        events: list[LoggedEvent] = []
+        while True:
+            kind, payload = self._frames.get()
+            if kind == b"E":
+                raise DecoderFailed(payload.decode())
+            if kind == b"D":
+                if count:
+                    yield last, count, events
+                return
+            last, read, decoded = self._events(payload)
+            count += read
+            events += decoded
+            if count >= self._batch_size:
+                yield last, count, events
+                count, events = 0, []
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait(timeout=30)
+        while self._reader.is_alive():  # unblock it if the queue is full
+            with contextlib.suppress(queue.Empty):
+                self._frames.get_nowait()
+            self._reader.join(timeout=0.05)
+        self._out.close()
+
+    def _read_frames(self) -> None:
+        out, put = self._out, self._frames.put
+        while True:
+            head = out.read(_FRAME.size)
+            if len(head) < _FRAME.size:
+                put((b"E", b"the log decoder exited without finishing"))
+                return
+            kind, length = _FRAME.unpack(head)
+            payload = out.read(length)
+            if len(payload) < length:
+                put((b"E", b"the log decoder exited part-way through a page"))
+                return
+            put((kind, payload))
+            if kind in (b"D", b"E"):
+                return
+
+    def _events(self, message: bytes) -> tuple[int, int, list[LoggedEvent]]:
+        last, count, rows = orjson.loads(message)
+        ids, parse = self._ids, date.fromisoformat
+        events = []
+        for position, stream, sequence, kind, occurred, recorded, data, where, provenance in rows:
+            student = ids.get(stream)
+            if student is None:
+                student = ids[stream] = UUID(stream)
+            events.append(
+                LoggedEvent(
+                    position,
+                    student,
+                    sequence,
+                    kind,
+                    parse(occurred),
+                    recorded,
+                    data,
+                    where,
+                    provenance,
+                )
+            )
+        return int(last), int(count), events
+
+
+def _send(out: IO[bytes], kind: bytes, payload: bytes) -> None:
+    out.write(_FRAME.pack(kind, len(payload)))
+    out.write(payload)
+    out.flush()
+
+
+def _encoded(last: int, count: int, events: Sequence[LoggedEvent]) -> bytes:
+    return orjson.dumps([last, count, [tuple(e) for e in events]])
+
+
+def decode_to(out: IO[bytes], source: LogSource, after: int, page_size: int) -> None:
+    """The child's work: read pages after ``after`` until the log ends, decode, send."""
+    try:
+        app = source.open()
+    except Exception as exc:  # reported to the parent, which carries on without us
+        _send(
+            out, b"E", f"the log decoder could not open the ledger: {type(exc).__name__}".encode()
+        )
+        return
+    try:
+        with keys_held_for_replay(app):
+            for page in LogReader(app).pages(after, page_size):
+                _send(out, b"P", _encoded(page[-1].id, len(page), decode_page(app, page)))
+        _send(out, b"D", b"")
+    except BrokenPipeError:
+        pass  # the parent stopped reading (it finished, or gave up on us)
+    except Exception as exc:
+        # Only the exception's type: messages of lower layers may quote row values.
+        _send(out, b"E", f"the log decoder stopped: {type(exc).__name__}".encode())
+    finally:
+        app.close()
+
+
+def main() -> None:
+    order = orjson.loads(sys.stdin.buffer.read())
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write into the frames
+    decode_to(
+        out, LogSource.from_json(order["source"]), int(order["after"]), int(order["page_size"])
+    )
+
+
+if __name__ == "__main__":
+    main()
