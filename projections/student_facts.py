@@ -101,6 +101,7 @@ class StudentFactsProjection:
             if e.kind in {"correction", "retraction"}
         }
         sealer = self.sealer.scoped()
+        sealer.warm({e.student_id for e in events})  # one query per 500, not one per student
         runs = load_runs(
             connection,
             sealer,

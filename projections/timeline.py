@@ -81,6 +81,7 @@ class TimelineProjection:
                 amendments = [a for a in amendments if a.student_id != event.student_id]
         targets = {_target(a) for a in amendments} - new.keys()
         sealer = self.sealer.scoped()
+        sealer.warm({key[0] for key in new})
         stored = self._load(connection, sealer, targets)
         changed: set[Key] = set()
         for amendment in amendments:
