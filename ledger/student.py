@@ -7,6 +7,7 @@ every replay).  State is kept to JSON primitives so snapshots stay portable.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,12 @@ from .events import (
     StudentRegistered,
     payload_digest,
 )
+
+_ENTRY_FIELDS = frozenset(f.name for f in fields(StudentEvent)) - {
+    "originator_id",
+    "originator_version",
+}
+"""What ``StudentRecord.trigger_event`` must be given for an entry event."""
 
 
 class StudentRecord(Aggregate):
@@ -121,6 +128,27 @@ class StudentRecord(Aggregate):
             timestamp=timestamp,
         )
         return self.version
+
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        """The library's ``trigger_event``, for this record's own entry events.
+
+        Their explicit topics are checked once, when ``ledger.events`` defines and
+        registers them, not on every call; and the event gets its attributes all at
+        once (``__dict__``, as the library's mapper rebuilds stored events) rather
+        than through the frozen dataclass ``__init__``, one ``__setattr__`` each.
+        Every attribute must be given, as the ``__init__`` would insist.
+        """
+        if not issubclass(event_class, StudentEvent):
+            super().trigger_event(event_class, **kwargs)
+            return
+        if kwargs.keys() != _ENTRY_FIELDS:
+            raise TypeError(f"{event_class.__name__} needs exactly {sorted(_ENTRY_FIELDS)}")
+        kwargs["originator_id"] = self.id
+        kwargs["originator_version"] = self.version + 1
+        event = object.__new__(event_class)
+        object.__setattr__(event, "__dict__", kwargs)
+        event.mutate(self)
+        self._pending_events.append(event)
 
     def earlier_result(
         self, idempotency_key: str, kind: str, occurred_on: date, data: dict[str, Any]

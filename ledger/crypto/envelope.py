@@ -74,12 +74,19 @@ def from_micros(micros: int) -> datetime:
 
 _U32 = struct.Struct(">I").pack
 _U64 = struct.Struct(">Q").pack
+_SEALED_HEADER = struct.Struct(">B16sq")  # format, key id, recorded micros (HEADER_BYTES)
+
+
+@lru_cache(maxsize=65_536)
+def _length_prefixed(text: str) -> bytes:
+    raw = text.encode()
+    return _U32(len(raw)) + raw
 
 
 def associated_data(student_id: str, sequence: int, topic: str, header: bytes) -> bytes:
-    sid = student_id.encode()
-    top = topic.encode()
-    return b"".join((AAD_DOMAIN, _U32(len(sid)), sid, _U64(sequence), _U32(len(top)), top, header))
+    return b"".join(
+        (AAD_DOMAIN, _length_prefixed(student_id), _U64(sequence), _length_prefixed(topic), header)
+    )
 
 
 def seal_clear(document: bytes) -> bytes:
@@ -106,10 +113,10 @@ def seal(
 ) -> bytes:
     if len(key_id) != KEY_ID_BYTES:
         raise EnvelopeError("a key id is 16 bytes")
-    header = bytes([FORMAT_AES_GCM]) + key_id + _TIME.pack(to_micros(recorded_at))
+    header = _SEALED_HEADER.pack(FORMAT_AES_GCM, key_id, to_micros(recorded_at))
     nonce = os.urandom(NONCE_BYTES)
     aad = associated_data(student_id, sequence, topic, header)
-    return header + nonce + _aead(dek).encrypt(nonce, document, aad)
+    return b"".join((header, nonce, _aead(dek).encrypt(nonce, document, aad)))
 
 
 def header_of(stored: bytes) -> Header:

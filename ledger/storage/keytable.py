@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from ..crypto.envelope import FORMAT_AES_GCM, KEY_ID_BYTES
 from ..crypto.keyring import KeyRow
@@ -71,44 +71,44 @@ class KeyTable:
         raise NotImplementedError
 
     # -- inside the events transaction ------------------------------------
-    def _write_keys(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
-        chained = [e for e in stored_events if isinstance(e, ChainedStoredEvent)]
+    def _write_keys(
+        self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> None:
+        """``ids`` are the events' stream ids as the database spells them."""
         new_keys = [
-            (
-                self._db_id(e.originator_id),
-                e.new_key.key_id,
-                e.new_key.wrapped_dek,
-                e.new_key.kek_id,
-                e.new_key.created_at,
-            )
-            for e in chained
+            (key, e.new_key.key_id, e.new_key.wrapped_dek, e.new_key.kek_id, e.new_key.created_at)
+            for key, e in zip(ids, chained, strict=True)
             if e.new_key is not None
         ]
         if new_keys:
             self._insert_rows(cursor, self.keys_table, NEW_KEY_COLUMNS, new_keys)
-        for e in chained:
+        for key, e in zip(ids, chained, strict=True):
             if e.releases_claims:
                 cursor.execute(
                     self._sql(
                         f"UPDATE {self.keys_table} SET wrapped_dek = NULL, shredded_at = %s "
                         "WHERE originator_id = %s AND wrapped_dek IS NOT NULL"
                     ),
-                    (e.recorded_at, self._db_id(e.originator_id)),
+                    (e.recorded_at, key),
                 )
 
-    def _sealing_keys_used(self, chained: Sequence[ChainedStoredEvent]) -> list[tuple[Any, bytes]]:
+    def _sealing_keys_used(
+        self, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> list[tuple[Any, bytes]]:
         """(stream, key id) of each existing key these events are sealed under."""
-        created = {self._db_id(e.originator_id) for e in chained if e.new_key is not None}
+        created = {key for key, e in zip(ids, chained, strict=True) if e.new_key is not None}
         return sorted(
             {
-                (self._db_id(e.originator_id), bytes(e.state[1 : 1 + KEY_ID_BYTES]))
-                for e in chained
-                if e.state[:1] == SEALED and self._db_id(e.originator_id) not in created
+                (key, bytes(e.state[1 : 1 + KEY_ID_BYTES]))
+                for key, e in zip(ids, chained, strict=True)
+                if key not in created and e.state[:1] == SEALED
             }
         )
 
-    def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
-        used = self._sealing_keys_used(chained)
+    def _check_sealing_keys(
+        self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> None:
+        used = self._sealing_keys_used(chained, ids)
         if not used:
             return
         live = {

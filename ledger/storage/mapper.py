@@ -19,7 +19,7 @@ set), so replaying the stream still works.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +54,22 @@ class ChainedStoredEvent(StoredEvent):
     claims: tuple[tuple[str, bytes], ...] = field(default=())
     releases_claims: bool = False
     new_key: WrappedKey | None = None
+
+    @classmethod
+    def of(cls, **fields: Any) -> ChainedStoredEvent:
+        """Every field given, without the frozen ``__init__``'s one ``__setattr__`` each.
+
+        The mapper makes one per event it stores (the library builds its domain
+        events the same way, setting ``__dict__``).
+        """
+        if fields.keys() != _CHAINED_FIELDS:
+            raise TypeError(f"ChainedStoredEvent needs exactly {sorted(_CHAINED_FIELDS)}")
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", fields)
+        return event
+
+
+_CHAINED_FIELDS = frozenset(f.name for f in fields(ChainedStoredEvent))
 
 
 class OrjsonTranscoder(Transcoder):
@@ -102,17 +118,24 @@ class LedgerMapper(Mapper[Any]):
         # plaintext is the same bytes with the salt appended as one more member.
         canonical = chain.canonical(document)
         salt = chain.new_salt()
-        state, new_key = self._seal(domain_event, kind, topic, chain.salted(canonical, salt))
-        claims = tuple(
-            (name, identifier_digest(self.index_key, name, value))
-            for name, value in _claimed_identifiers(domain_event)
+        recorded_at = document["timestamp"]
+        state, new_key = self._seal(
+            domain_event, kind, topic, chain.salted(canonical, salt), recorded_at
         )
-        return ChainedStoredEvent(
+        claims = (
+            tuple(
+                (name, identifier_digest(self.index_key, name, value))
+                for name, value in _claimed_identifiers(domain_event)
+            )
+            if kind == "registration"
+            else ()
+        )
+        return ChainedStoredEvent.of(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=topic,
             state=state,
-            recorded_at=document["timestamp"],
+            recorded_at=recorded_at,
             commitment=chain.commitment(salt, canonical),
             claims=claims,
             releases_claims=kind == "erasure",
@@ -139,10 +162,11 @@ class LedgerMapper(Mapper[Any]):
         self, domain_event: Any, topic: str, plaintext: bytes
     ) -> tuple[bytes, WrappedKey | None]:
         """Seal a document under its student's key (a new key for a new stream)."""
-        return self._seal(domain_event, _kind(type(domain_event)), topic, plaintext)
+        kind = _kind(type(domain_event))
+        return self._seal(domain_event, kind, topic, plaintext, domain_event.timestamp.isoformat())
 
     def _seal(
-        self, domain_event: Any, kind: str, topic: str, plaintext: bytes
+        self, domain_event: Any, kind: str, topic: str, plaintext: bytes, recorded_text: str
     ) -> tuple[bytes, WrappedKey | None]:
         if self.compressor:
             plaintext = self.compressor.compress(plaintext)
@@ -152,9 +176,7 @@ class LedgerMapper(Mapper[Any]):
         recorded_at: datetime = domain_event.timestamp
         new_key = None
         if domain_event.originator_version == 1:
-            key_id, cipher, new_key = self.keyring.new_sealing_cipher(
-                student_id, recorded_at.isoformat()
-            )
+            key_id, cipher, new_key = self.keyring.new_sealing_cipher(student_id, recorded_text)
         else:
             key_id, cipher = self.keyring.sealing_cipher(student_id)
         sealed = envelope.seal(

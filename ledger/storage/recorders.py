@@ -32,6 +32,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from psycopg.sql import SQL, Identifier
 
 from .. import chain
+from ..crypto.envelope import canonical_id
 from .keytable import KEYS_TABLE, UNKNOWN_KEY, KeyTable
 from .mapper import ChainedStoredEvent
 
@@ -159,15 +160,15 @@ class _ChainWriter(KeyTable):
             chained.append(event)
         # Every read happens before any write on this cursor, in one query each:
         # PostgreSQL's pipeline mode misreads a fetch queued behind executemany().
-        heads = self._previous_links(cursor, chained)
-        self._check_sealing_keys(cursor, chained)
+        ids = [self._db_id(event.originator_id) for event in chained]
+        heads = self._previous_links(cursor, chained, ids)
+        self._check_sealing_keys(cursor, chained, ids)
         rows = []
         written: dict[Any, tuple[int, bytes]] = {}
-        for event in chained:
-            key = self._db_id(event.originator_id)
+        for key, event in zip(ids, chained, strict=True):
             link = chain.link(
                 heads[key],
-                student_id=str(event.originator_id),
+                student_id=canonical_id(event.originator_id),
                 sequence=event.originator_version,
                 topic=event.topic,
                 recorded_at=event.recorded_at,
@@ -179,23 +180,23 @@ class _ChainWriter(KeyTable):
             rows.append((key, event.originator_version, event.recorded_at, event.commitment, link))
         self._insert_rows(cursor, self.chain_table, CHAIN_COLUMNS, rows)
         claims = [
-            (kind, digest, self._db_id(e.originator_id))
-            for e in chained
+            (kind, digest, key)
+            for key, e in zip(ids, chained, strict=True)
             for kind, digest in e.claims
         ]
         if claims:
             self._insert_rows(cursor, self.identifiers_table, IDENTIFIER_COLUMNS, claims)
-        for e in chained:
+        for key, e in zip(ids, chained, strict=True):
             if e.releases_claims:
                 cursor.execute(
                     self._sql(f"DELETE FROM {self.identifiers_table} WHERE originator_id = %s"),
-                    (self._db_id(e.originator_id),),
+                    (key,),
                 )
-        self._write_keys(cursor, chained)
+        self._write_keys(cursor, chained, ids)
         self._stage_heads(written)
 
     def _previous_links(
-        self, cursor: _Cursor, chained: Sequence[ChainedStoredEvent]
+        self, cursor: _Cursor, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
     ) -> dict[Any, bytes]:
         """The link before each stream's first event in this batch.
 
@@ -203,8 +204,7 @@ class _ChainWriter(KeyTable):
         """
         heads: dict[Any, bytes] = {}
         wanted: list[tuple[Any, int]] = []
-        for event in chained:
-            key = self._db_id(event.originator_id)
+        for key, event in zip(ids, chained, strict=True):
             if key in heads:
                 continue
             if event.originator_version == 1:
@@ -457,13 +457,15 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
             [list(values) for values in zip(*rows, strict=True)],
         )
 
-    def _check_sealing_keys(self, cursor: Any, chained: Sequence[ChainedStoredEvent]) -> None:
+    def _check_sealing_keys(
+        self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> None:
         """Queue the count of live keys among those used; read once the pipeline syncs.
 
         The library syncs the pipeline after our statements and before it commits,
         so the check needs no round trip of its own (see ``_fetch_ids_after_insert_events``).
         """
-        used = self._sealing_keys_used(chained)
+        used = self._sealing_keys_used(chained, ids)
         if not used:
             return
         check = cursor.connection.cursor()
