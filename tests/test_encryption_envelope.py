@@ -207,13 +207,18 @@ def test_warming_loads_a_cohorts_keys_in_one_read() -> None:
     assert store.reads == 1
 
 
-def test_sealed_read_side_values_open_only_for_their_student_and_row() -> None:
+def _keyring_with_students(count: int) -> tuple[Keyring, FakeKeyStore, list[UUID]]:
     keyring = Keyring(os.urandom(32))
     store = FakeKeyStore()
     keyring.store = store
-    one, two = uuid.uuid4(), uuid.uuid4()
-    store.add(keyring, one)
-    store.add(keyring, two)
+    students = [uuid.uuid4() for _ in range(count)]
+    for student in students:
+        store.add(keyring, student)
+    return keyring, store, students
+
+
+def test_sealed_read_side_values_open_only_for_their_student_and_row() -> None:
+    keyring, store, (one, two) = _keyring_with_students(2)
     sealer = StudentSealer(keyring)
     sealed = sealer.seal(one, "proj_timeline/3", b"advice: apprenticeship")
     assert b"apprenticeship" not in sealed
@@ -228,12 +233,7 @@ def test_sealed_read_side_values_open_only_for_their_student_and_row() -> None:
 
 
 def test_a_batch_scoped_sealer_reads_the_key_store_once_and_interoperates() -> None:
-    keyring = Keyring(os.urandom(32))
-    store = FakeKeyStore()
-    keyring.store = store
-    one, two = uuid.uuid4(), uuid.uuid4()
-    store.add(keyring, one)
-    store.add(keyring, two)
+    keyring, store, (one, two) = _keyring_with_students(2)
     sealer = StudentSealer(keyring)
     batch = sealer.scoped()
     sealed = [batch.seal(one, f"proj_facts/{n}", b"employer: canary") for n in range(50)]
