@@ -46,10 +46,9 @@ def salted(canonical_bytes: bytes, salt: bytes) -> bytes:
     The same JSON object as ``{**document, "salt": salt.hex()}``; readers drop the
     salt and re-canonicalise, so the member order here does not matter to them.
     """
-    if not canonical_bytes.startswith(b"{") or not canonical_bytes.endswith(b"}"):
-        raise ValueError("a document is a JSON object")
-    separator = b"," if len(canonical_bytes) > 2 else b""
-    return b"".join((canonical_bytes[:-1], separator, b'"salt":"', salt.hex().encode(), b'"}'))
+    if canonical_bytes[-1:] != b"}" or len(canonical_bytes) < 3:
+        raise ValueError("a document is a non-empty JSON object")
+    return b"".join((canonical_bytes[:-1], b',"salt":"', salt.hex().encode(), b'"}'))
 
 
 def commitment(salt: bytes, plaintext: bytes) -> bytes:

@@ -250,8 +250,10 @@ class LedgerService:
             return Appended(student_id, 1, "registration", False)
 
         assert command.student_id is not None
-        student = students.get(command.student_id) or self._require(command.student_id)
-        students[command.student_id] = student
+        loaded = students.get(command.student_id)
+        if loaded is None:
+            loaded = students[command.student_id] = self._require(command.student_id)
+        student = loaded
         access.check_append(actor, student, command.kind)
         if key is not None:
             earlier = student.earlier_result(key, command.kind, prepared.occurred_on, prepared.data)

@@ -110,11 +110,16 @@ def seal(
     sequence: int,
     topic: str,
     document: bytes,
+    nonce: bytes | None = None,
 ) -> bytes:
+    """``nonce``: 12 fresh random bytes (drawn here when not given), never used twice."""
     if len(key_id) != KEY_ID_BYTES:
         raise EnvelopeError("a key id is 16 bytes")
+    if nonce is None:
+        nonce = os.urandom(NONCE_BYTES)
+    elif len(nonce) != NONCE_BYTES:
+        raise EnvelopeError("a nonce is 12 bytes")
     header = _SEALED_HEADER.pack(FORMAT_AES_GCM, key_id, to_micros(recorded_at))
-    nonce = os.urandom(NONCE_BYTES)
     aad = associated_data(student_id, sequence, topic, header)
     return b"".join((header, nonce, _aead(dek).encrypt(nonce, document, aad)))
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from cryptography.hazmat.primitives import hashes
@@ -113,8 +113,7 @@ class MasterKey:
         return self._aead.decrypt(nonce, body, self._aad(student_id, key_id))
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):
     key_id: bytes
     dek: bytes
     cipher: AESGCM  # built once: constructing one costs as much as an encryption
@@ -165,8 +164,13 @@ class Keyring:
             yield
         finally:
             self._pending.reset(token)
-        for sid, key in pending.items():
-            self._remember(sid, key.key_id, key.dek, key.cipher)
+        if pending:
+            expires = self._now() + self._ttl
+            with self._lock:
+                for sid, key in pending.items():
+                    self._cache[sid] = key._replace(expires=expires)
+                    self._cache.move_to_end(sid)
+                self._trim()
 
     def new_key(self, student_id: UUID | str, created_at: str) -> tuple[bytes, bytes, WrappedKey]:
         """A fresh DEK for a new stream: (key id, DEK, wrapped form to store)."""

@@ -54,11 +54,6 @@ class KeyTable:
     def _write_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         raise NotImplementedError
 
-    def _insert_rows(
-        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-    ) -> None:
-        raise NotImplementedError
-
     def _select_pairs(
         self,
         cursor: Any,
@@ -71,17 +66,23 @@ class KeyTable:
         raise NotImplementedError
 
     # -- inside the events transaction ------------------------------------
-    def _write_keys(
-        self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
-    ) -> None:
-        """``ids`` are the events' stream ids as the database spells them."""
-        new_keys = [
+    def _new_key_rows(
+        self, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        """Key-table rows (``NEW_KEY_COLUMNS``) of the streams these events create.
+
+        ``ids`` are the events' stream ids as the database spells them.
+        """
+        return [
             (key, e.new_key.key_id, e.new_key.wrapped_dek, e.new_key.kek_id, e.new_key.created_at)
             for key, e in zip(ids, chained, strict=True)
             if e.new_key is not None
         ]
-        if new_keys:
-            self._insert_rows(cursor, self.keys_table, NEW_KEY_COLUMNS, new_keys)
+
+    def _destroy_keys(
+        self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> None:
+        """An erasure event's stream keeps a tombstone instead of its wrapped key."""
         for key, e in zip(ids, chained, strict=True):
             if e.releases_claims:
                 cursor.execute(

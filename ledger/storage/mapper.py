@@ -18,9 +18,12 @@ set), so replaying the stream still works.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-from dataclasses import dataclass, field, fields
+import os
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -56,20 +59,38 @@ class ChainedStoredEvent(StoredEvent):
     new_key: WrappedKey | None = None
 
     @classmethod
-    def of(cls, **fields: Any) -> ChainedStoredEvent:
-        """Every field given, without the frozen ``__init__``'s one ``__setattr__`` each.
-
-        The mapper makes one per event it stores (the library builds its domain
-        events the same way, setting ``__dict__``).
-        """
-        if fields.keys() != _CHAINED_FIELDS:
-            raise TypeError(f"ChainedStoredEvent needs exactly {sorted(_CHAINED_FIELDS)}")
+    def build(
+        cls,
+        originator_id: Any,
+        originator_version: int,
+        topic: str,
+        state: bytes,
+        recorded_at: str,
+        commitment: bytes,
+        claims: tuple[tuple[str, bytes], ...],
+        releases_claims: bool,
+        new_key: WrappedKey | None,
+    ) -> ChainedStoredEvent:
+        """Every field, set at once rather than by the frozen ``__init__``'s one
+        ``__setattr__`` each (the mapper makes one per event it stores; the library
+        rebuilds its domain events the same way, setting ``__dict__``)."""
         event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", fields)
+        object.__setattr__(
+            event,
+            "__dict__",
+            {
+                "originator_id": originator_id,
+                "originator_version": originator_version,
+                "topic": topic,
+                "state": state,
+                "recorded_at": recorded_at,
+                "commitment": commitment,
+                "claims": claims,
+                "releases_claims": releases_claims,
+                "new_key": new_key,
+            },
+        )
         return event
-
-
-_CHAINED_FIELDS = frozenset(f.name for f in fields(ChainedStoredEvent))
 
 
 class OrjsonTranscoder(Transcoder):
@@ -83,8 +104,18 @@ class OrjsonTranscoder(Transcoder):
 
 
 def identifier_digest(index_key: bytes, kind: str, value: str) -> bytes:
-    """Keyed digest of an identifier: the index never holds a UPN or ULN in clear."""
-    return hmac.digest(index_key, f"{kind}:{value}".encode(), "sha256")
+    """Keyed digest of an identifier: the index never holds a UPN or ULN in clear.
+
+    HMAC-SHA256, from the key's padded inner and outer states computed once.
+    """
+    keyed = _keyed_hmac(index_key).copy()
+    keyed.update(f"{kind}:{value}".encode())
+    return keyed.digest()
+
+
+@lru_cache(maxsize=8)
+def _keyed_hmac(index_key: bytes) -> hmac.HMAC:
+    return hmac.new(index_key, digestmod=hashlib.sha256)
 
 
 class LedgerMapper(Mapper[Any]):
@@ -113,14 +144,15 @@ class LedgerMapper(Mapper[Any]):
         cls = type(domain_event)
         topic = get_topic(cls)
         kind = _kind(cls)
-        document = self.document(domain_event)
+        recorded_at = self._recorded_text(domain_event.timestamp)
+        document = self.document(domain_event, recorded_at)
         # Serialised once: the commitment covers the canonical bytes, and the stored
         # plaintext is the same bytes with the salt appended as one more member.
         canonical = chain.canonical(document)
-        salt = chain.new_salt()
-        recorded_at = document["timestamp"]
+        randomness = os.urandom(chain.SALT_BYTES + envelope.NONCE_BYTES)  # one system call
+        salt, nonce = randomness[: chain.SALT_BYTES], randomness[chain.SALT_BYTES :]
         state, new_key = self._seal(
-            domain_event, kind, topic, chain.salted(canonical, salt), recorded_at
+            domain_event, kind, topic, chain.salted(canonical, salt), recorded_at, nonce
         )
         claims = (
             tuple(
@@ -130,24 +162,39 @@ class LedgerMapper(Mapper[Any]):
             if kind == "registration"
             else ()
         )
-        return ChainedStoredEvent.of(
-            originator_id=domain_event.originator_id,
-            originator_version=domain_event.originator_version,
-            topic=topic,
-            state=state,
-            recorded_at=recorded_at,
-            commitment=chain.commitment(salt, canonical),
-            claims=claims,
-            releases_claims=kind == "erasure",
-            new_key=new_key,
+        return ChainedStoredEvent.build(
+            domain_event.originator_id,
+            domain_event.originator_version,
+            topic,
+            state,
+            recorded_at,
+            chain.commitment(salt, canonical),
+            claims,
+            kind == "erasure",
+            new_key,
         )
 
+    def _recorded_text(self, moment: datetime) -> str:
+        """``moment.isoformat()``, remembered for the next event: a save's events
+        usually share one recorded time (one ``datetime`` object)."""
+        last = self._last_recorded
+        if last is not None and last[0] is moment:
+            return last[1]
+        text = moment.isoformat()
+        self._last_recorded = (moment, text)
+        return text
+
+    _last_recorded: tuple[datetime, str] | None = None
+
     @staticmethod
-    def document(domain_event: Any) -> dict[str, Any]:
-        """The plaintext document of an event (without its salt)."""
+    def document(domain_event: Any, recorded_at: str | None = None) -> dict[str, Any]:
+        """The plaintext document of an event (without its salt).
+
+        ``recorded_at`` is the event's timestamp as ISO text, when already known.
+        """
         state = dict(vars(domain_event))
         del state["originator_id"], state["originator_version"]
-        state["timestamp"] = state["timestamp"].isoformat()
+        state["timestamp"] = recorded_at or state["timestamp"].isoformat()
         occurred_on = state.get("occurred_on")
         if isinstance(occurred_on, date):
             state["occurred_on"] = occurred_on.isoformat()
@@ -163,10 +210,17 @@ class LedgerMapper(Mapper[Any]):
     ) -> tuple[bytes, WrappedKey | None]:
         """Seal a document under its student's key (a new key for a new stream)."""
         kind = _kind(type(domain_event))
-        return self._seal(domain_event, kind, topic, plaintext, domain_event.timestamp.isoformat())
+        recorded_text = domain_event.timestamp.isoformat()
+        return self._seal(domain_event, kind, topic, plaintext, recorded_text, None)
 
     def _seal(
-        self, domain_event: Any, kind: str, topic: str, plaintext: bytes, recorded_text: str
+        self,
+        domain_event: Any,
+        kind: str,
+        topic: str,
+        plaintext: bytes,
+        recorded_text: str,
+        nonce: bytes | None,
     ) -> tuple[bytes, WrappedKey | None]:
         if self.compressor:
             plaintext = self.compressor.compress(plaintext)
@@ -187,6 +241,7 @@ class LedgerMapper(Mapper[Any]):
             sequence=domain_event.originator_version,
             topic=topic,
             document=plaintext,
+            nonce=nonce,
         )
         return sealed, new_key
 

@@ -33,13 +33,15 @@ from psycopg.sql import SQL, Identifier
 
 from .. import chain
 from ..crypto.envelope import canonical_id
-from .keytable import KEYS_TABLE, UNKNOWN_KEY, KeyTable
+from .keytable import KEYS_TABLE, NEW_KEY_COLUMNS, UNKNOWN_KEY, KeyTable
 from .mapper import ChainedStoredEvent
 
 CHAIN_TABLE = "ledger_chain"
 IDENTIFIERS_TABLE = "ledger_identifiers"
 CHAIN_COLUMNS = ("originator_id", "originator_version", "recorded_at", "commitment", "link")
 IDENTIFIER_COLUMNS = ("kind", "digest", "originator_id")
+Insert = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+"""Rows for one table: (table, columns, rows)."""
 HEADS_CACHED = 10_000
 
 
@@ -133,13 +135,12 @@ class _ChainWriter(KeyTable):
     def _db_id(self, originator_id: UUID | str) -> Any:
         return originator_id
 
-    def _insert_rows(
-        self, cursor: _Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-    ) -> None:
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(
-            self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"), rows
-        )
+    def _insert_rows(self, cursor: _Cursor, inserts: Sequence[Insert]) -> None:
+        for table, columns, rows in inserts:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"), rows
+            )
 
     def _stage_heads(self, heads: dict[Any, tuple[int, bytes]] | None) -> None:
         self._staged.heads = heads
@@ -178,21 +179,26 @@ class _ChainWriter(KeyTable):
             heads[key] = link
             written[key] = (event.originator_version, link)
             rows.append((key, event.originator_version, event.recorded_at, event.commitment, link))
-        self._insert_rows(cursor, self.chain_table, CHAIN_COLUMNS, rows)
+        inserts: list[Insert] = [(self.chain_table, CHAIN_COLUMNS, rows)]
         claims = [
             (kind, digest, key)
             for key, e in zip(ids, chained, strict=True)
             for kind, digest in e.claims
         ]
         if claims:
-            self._insert_rows(cursor, self.identifiers_table, IDENTIFIER_COLUMNS, claims)
+            inserts.append((self.identifiers_table, IDENTIFIER_COLUMNS, claims))
+        new_keys = self._new_key_rows(chained, ids)
+        if new_keys:
+            inserts.append((self.keys_table, NEW_KEY_COLUMNS, new_keys))
+        self._insert_rows(cursor, inserts)
+        # An erasure releases what the same batch may just have inserted.
         for key, e in zip(ids, chained, strict=True):
             if e.releases_claims:
                 cursor.execute(
                     self._sql(f"DELETE FROM {self.identifiers_table} WHERE originator_id = %s"),
                     (key,),
                 )
-        self._write_keys(cursor, chained, ids)
+        self._destroy_keys(cursor, chained, ids)
         self._stage_heads(written)
 
     def _previous_links(
@@ -405,6 +411,25 @@ _PG_TYPES = {
 }
 
 
+UNNEST_FROM = 16
+"""Rows from which a PostgreSQL statement takes its values as binary column arrays."""
+
+
+def _rows_source(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """A FROM item ``u(columns...)`` holding ``rows``, and its parameters (all binary).
+
+    A few rows go as a VALUES list; more as one array per column, which psycopg
+    dumps in one go per column instead of one parameter per value.
+    """
+    names = ", ".join(columns)
+    if len(rows) < UNNEST_FROM:
+        row = "(" + ", ".join(f"%b::{_PG_TYPES[column]}" for column in columns) + ")"
+        values = ", ".join([row] * len(rows))
+        return f"(VALUES {values}) AS u({names})", [value for each in rows for value in each]
+    arrays = ", ".join(f"%b::{_PG_TYPES[column]}[]" for column in columns)
+    return f"unnest({arrays}) AS u({names})", [list(column) for column in zip(*rows, strict=True)]
+
+
 class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     datastore: PostgresDatastore
     placeholder = "%s"
@@ -446,35 +471,48 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
             ]
         )
 
-    def _insert_rows(
-        self, cursor: _Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-    ) -> None:
-        # One statement per table whatever the batch: the columns go as binary arrays
-        # (executemany would send one statement per row through the pipeline).
-        arrays = ", ".join(f"%b::{_PG_TYPES[column]}[]" for column in columns)
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
-            [list(values) for values in zip(*rows, strict=True)],
-        )
-
     def _check_sealing_keys(
         self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
     ) -> None:
-        """Queue the count of live keys among those used; read once the pipeline syncs.
+        """Note the keys to check; ``_insert_rows`` counts the live ones in its statement."""
+        self._staged.keys_used = self._sealing_keys_used(chained, ids)
 
-        The library syncs the pipeline after our statements and before it commits,
-        so the check needs no round trip of its own (see ``_fetch_ids_after_insert_events``).
+    def _insert_rows(self, cursor: Any, inserts: Sequence[Insert]) -> None:
+        """Every table's rows, and the sealing-key check, in one statement.
+
+        Data-modifying WITH clauses insert each table's rows (executemany would send
+        one statement per row through the pipeline); the statement's result is the
+        count of live keys among those the events are sealed under, read once the
+        library syncs the pipeline, before it commits (``_fetch_ids_after_insert_events``):
+        the check costs no round trip of its own.  Every part sees the snapshot the
+        statement started with, so the count excludes keys inserted with it (the
+        check skips new streams' keys anyway).
         """
-        used = self._sealing_keys_used(chained, ids)
+        used: list[tuple[Any, bytes]] = getattr(self._staged, "keys_used", None) or []
+        self._staged.keys_used = None
+        clauses, params = [], []
+        for number, (table, columns, rows) in enumerate(inserts):
+            source, values = _rows_source(columns, rows)
+            clauses.append(
+                f"i{number} AS (INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {source})"
+            )
+            params += values
+        if used:
+            source, values = _rows_source(("originator_id", "key_id"), used)
+            result = (
+                f"SELECT count(*) AS live FROM {source} WHERE EXISTS (SELECT 1 FROM "
+                f"{self.keys_table} k WHERE k.originator_id = u.originator_id "
+                "AND k.key_id = u.key_id AND k.wrapped_dek IS NOT NULL)"
+            )
+            params += values
+        else:
+            result = "SELECT NULL AS live"
+        statement = f"WITH {', '.join(clauses)} {result}"
         if not used:
+            cursor.execute(statement, params)
             return
         check = cursor.connection.cursor()
-        check.execute(
-            "SELECT count(*) AS live FROM unnest(%b::uuid[], %b::bytea[]) AS u(id, key_id) "
-            f"WHERE EXISTS (SELECT 1 FROM {self.keys_table} k WHERE k.originator_id = u.id "
-            "AND k.key_id = u.key_id AND k.wrapped_dek IS NOT NULL)",
-            [[pair[0] for pair in used], [pair[1] for pair in used]],
-        )
+        check.execute(statement, params)
         self._staged.key_check = (check, len(used))
 
     def _drop_key_check(self) -> tuple[Any, int] | None:
