@@ -54,6 +54,19 @@ def test_a_revoked_user_is_refused_on_the_next_request(world: World) -> None:
     assert world.ledger.tokens.revoke(issued.user.id) is False
 
 
+def test_a_user_revoked_by_the_cli_is_refused_by_the_running_api_on_the_next_request(
+    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREERS_LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CAREERS_LEDGER_KEY_FILE", str(settings.resolved_key_file()))
+    issued = world.ledger.tokens.create_user("adviser", "100001")
+    url = f"/api/v1/students/{world.students['same']}/record"
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    assert world.client.get(url, headers=headers).status_code == 200
+    assert CliRunner().invoke(cli, ["users", "revoke", issued.user.id]).exit_code == 0
+    assert world.client.get(url, headers=headers).status_code == 401
+
+
 def test_tokens_are_stored_only_as_sha256_digests(world: World) -> None:
     with world.ledger.engine.connect() as connection:
         stored = [row.token_sha256 for row in connection.execute(select(tokens_table))]

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Table,
+    bindparam,
     insert,
     select,
     update,
@@ -57,6 +58,22 @@ tokens_table = Table(
     Column("user_id", String(36), ForeignKey("api_users.id"), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+
+# Built once: constructing and compiling the join on every request cost more than
+# the lookup itself (each request is authenticated against the table, never a cache,
+# so a revocation holds from the next request in every process).
+_ACTOR_OF_TOKEN = (
+    select(
+        users_table.c.id, users_table.c.role, users_table.c.institution_id, users_table.c.student_id
+    )
+    .join(tokens_table, tokens_table.c.user_id == users_table.c.id)
+    .where(
+        tokens_table.c.token_sha256 == bindparam("digest"),
+        tokens_table.c.revoked_at.is_(None),
+        users_table.c.revoked_at.is_(None),
+    )
 )
 
 
@@ -162,19 +179,12 @@ class TokenStore:
     def actor_for(self, credential: str) -> Actor | None:
         if not credential.startswith(TOKEN_PREFIX) or len(credential) > 200:
             return None
-        u, t = users_table, tokens_table
-        query = (
-            select(u)
-            .join(t, t.c.user_id == u.c.id)
-            .where(
-                t.c.token_sha256 == digest(credential),
-                t.c.revoked_at.is_(None),
-                u.c.revoked_at.is_(None),
-            )
-        )
         with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        return _user(row).actor() if row else None
+            row = connection.execute(_ACTOR_OF_TOKEN, {"digest": digest(credential)}).first()
+        if row is None:
+            return None
+        user_id, role, institution_id, student_id = row
+        return Actor(user_id, Role(role), institution_id, UUID(student_id) if student_id else None)
 
 
 def _role(value: Role | str) -> Role:
