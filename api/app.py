@@ -2,7 +2,10 @@
 
 ``uvicorn --factory api.app:create_app`` (or ``careers-ledger serve``) calls it
 once per worker process.  Endpoints are plain ``def``: the ledger library is
-synchronous, so FastAPI runs them on its thread pool.
+synchronous, so FastAPI runs them on its thread pool.  Appends are the
+exception: ``async`` routes that send only the ledger call to the pool
+(``routes/_append.py``), answered once committed while a follower thread
+brings the projections up (``catch_up.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from importlib.metadata import version
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from ledger.clock import Clock
 from ledger.settings import Settings
@@ -51,8 +55,11 @@ def create_app(
     built = ledger if ledger is not None else build(settings or Settings(), clock)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        service: GroupCommitService = app.state.service
+        if service.read_side is not None:
+            await run_in_threadpool(service.read_side.wait)  # projections level with the log
         if owned:
             built.close()
 

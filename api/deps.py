@@ -1,4 +1,10 @@
-"""Request dependencies, each one ``Annotated`` alias the routes declare."""
+"""Request dependencies, each one ``Annotated`` alias the routes declare.
+
+Those that only read the app's state or a header are ``async``: FastAPI runs
+a plain ``def`` dependency on its thread pool, a round trip through a worker
+thread for a dictionary lookup.  ``current_actor`` reads the database, and
+``get_ledger`` may wait for the read side, each on the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from uuid import UUID
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
+from starlette.concurrency import run_in_threadpool
 
 from ledger.access import Actor
 from ledger.errors import FieldProblem, ValidationFailed
@@ -18,6 +25,7 @@ from ledger.service import LedgerService
 
 from .auth import Authenticator
 from .bootstrap import Ledger
+from .group_commit import GroupCommitService
 from .idempotency import InFlightKeys
 from .problems import Unauthenticated
 
@@ -39,18 +47,27 @@ def _iso_date_only(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
+    """The ledger, its projections including every append this process has answered.
+
+    Appends are projected by a follower thread just after they are answered
+    (``api.catch_up``); a request that reads projections waits for it here, so
+    a client always reads its own writes.
+    """
+    service: GroupCommitService = request.app.state.service
+    if service.read_side is not None and service.read_side.behind():
+        await run_in_threadpool(service.read_side.wait)
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-def get_service(request: Request) -> LedgerService:
+async def get_service(request: Request) -> LedgerService:
     """The ledger's service with group commit in front of single appends (see group_commit)."""
     service: LedgerService = request.app.state.service
     return service
 
 
-def get_in_flight(request: Request) -> InFlightKeys:
+async def get_in_flight(request: Request) -> InFlightKeys:
     keys: InFlightKeys = request.app.state.in_flight
     return keys
 
@@ -68,7 +85,7 @@ def current_actor(
     return actor
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(
@@ -96,7 +113,7 @@ class Page:
     offset: int
 
 
-def page(
+async def page(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
 ) -> Page:

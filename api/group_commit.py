@@ -12,18 +12,35 @@ conflicting) nothing of it was written and each command is run again on its
 own, so every request still gets exactly the answer it would have got alone.
 Idempotency and expected versions keep their meaning: commands for one student
 apply in arrival order to the same record inside the transaction.
+
+The read side's catch-up is not part of the request: an append is answered
+once it is committed, and :class:`api.catch_up.ReadSideFollower` projects it
+moments later in a thread of its own, many commits in one catch-up.  Reads
+through the API wait for it (``api.deps.get_ledger``), so they see their own
+writes; an erasure is answered only once the projections have dropped the
+student's rows.
+
+On SQLite this process writes one transaction at a time, batches and catch-ups
+taking turns on a lock: the file takes one writer anyway, and a writer that
+finds it locked would otherwise sleep in SQLite's busy handler (1, 2, 5, 10...
+ms between tries) instead of starting the moment the other commits.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger import access
 from ledger.access import Actor
 from ledger.errors import LedgerError
 from ledger.service import Appended, Command, LedgerService
+
+from .catch_up import ReadSideFollower
 
 MAX_BATCH = 64
 
@@ -55,6 +72,14 @@ class GroupCommitService(LedgerService):
 
     def __init__(self, service: LedgerService) -> None:
         self.__dict__.update(service.__dict__)
+        self._writing: AbstractContextManager[object] = (
+            threading.Lock()
+            if isinstance(self.app.recorder, SQLiteApplicationRecorder)
+            else nullcontext()
+        )
+        # The catch-up leaves the request for a follower of its own (see the module).
+        catch_up, self._after_append = self._after_append, None
+        self.read_side = ReadSideFollower(catch_up, self._writing) if catch_up is not None else None
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._leading = False
@@ -62,9 +87,18 @@ class GroupCommitService(LedgerService):
     def execute(
         self, commands: Sequence[Command], *, actor: Actor = access.SYSTEM
     ) -> list[Appended]:
-        if len(commands) != 1:
-            return super().execute(commands, actor=actor)
-        mine = _Waiting(commands[0], actor)
+        if len(commands) == 1:
+            results = [self._grouped(commands[0], actor).outcome()]
+        else:
+            with self._writing:
+                results = super().execute(commands, actor=actor)
+            self._committed(results)
+        if self.read_side is not None and any(c.kind == "erasure" for c in commands):
+            self.read_side.wait()  # the student's projected rows are gone before we answer
+        return results
+
+    def _grouped(self, command: Command, actor: Actor) -> _Waiting:
+        mine = _Waiting(command, actor)
         with self._lock:
             self._queue.append(mine)
             if not self._leading:
@@ -73,17 +107,20 @@ class GroupCommitService(LedgerService):
             mine.ready.wait()
             mine.ready.clear()
             if mine.result is not None or mine.error is not None:
-                return [mine.outcome()]
+                return mine
         self._lead()
-        return [mine.outcome()]
+        return mine
 
     def _lead(self) -> None:
         with self._lock:
             batch = self._queue[:MAX_BATCH]
             del self._queue[:MAX_BATCH]
         try:
-            self._write(batch)
+            with self._writing:
+                self._write(batch)
         finally:
+            # Reported before anyone is answered: a read after the answer waits for it.
+            self._committed([w.result for w in batch if w.result is not None])
             with self._lock:
                 if self._queue:
                     self._queue[0].leads = True
@@ -92,6 +129,10 @@ class GroupCommitService(LedgerService):
                     self._leading = False
             for waiting in batch:
                 waiting.ready.set()
+
+    def _committed(self, results: Sequence[Appended]) -> None:
+        if self.read_side is not None and not all(r.replayed for r in results):
+            self.read_side.committed()
 
     def _write(self, batch: list[_Waiting]) -> None:
         by_actor: dict[Actor, list[_Waiting]] = {}

@@ -13,12 +13,14 @@ from api.bootstrap import Ledger
 from api.group_commit import GroupCommitService
 from ledger.access import Actor
 from ledger.errors import Forbidden, LedgerError, ValidationFailed
+from ledger.service import LedgerService
 from ledger.vocabulary import Role
 from tests import factories
 from tests.api_support import SCHOOL_A
 
 ADVISER = Actor("adviser-1", Role.ADVISER, SCHOOL_A)
 AUDITOR = Actor("auditor-1", Role.AUDITOR, SCHOOL_A)
+DPO = Actor("dpo-1", Role.DATA_PROTECTION_OFFICER, SCHOOL_A)
 LMI = examples.ENTRIES["labour_market_information"]
 
 
@@ -109,3 +111,52 @@ def test_a_retried_key_in_the_same_batch_is_answered_from_the_first(
     )
     assert {(o.sequence, o.replayed) for o in outcomes} == {(first.sequence, True)}
     assert ledger.service.version_of(student) == 2
+
+
+def test_appends_are_answered_before_the_read_side_which_follows_in_a_catch_up_or_two(
+    ledger: Ledger,
+) -> None:
+    held, catch_ups = threading.Event(), []
+
+    def held_catch_up() -> None:
+        catch_ups.append(1)
+        held.wait(timeout=60)  # the read side stalls until every append has been answered
+        ledger.projections.projector.after_append()
+
+    service = LedgerService(
+        ledger.app, ledger.clock, after_append=held_catch_up, access_log=ledger.service.access_log
+    )
+    grouped = GroupCommitService(service)
+    student = ledger.service.register_student(factories.registration(), actor=ADVISER).student_id
+    outcomes = at_once(
+        [
+            lambda: grouped.record(
+                student,
+                "labour_market_information",
+                LMI,
+                idempotency_key=str(uuid.uuid4()),
+                actor=ADVISER,
+            )
+            for _ in range(16)
+        ]
+    )
+    assert sorted(o.sequence for o in outcomes) == list(range(2, 18))
+    assert grouped.read_side is not None
+    assert grouped.read_side.behind()
+    held.set()
+    grouped.read_side.wait()
+    assert not grouped.read_side.behind()
+    assert ledger.projections.projector.status().up_to_date
+    assert len(catch_ups) <= 2
+
+
+def test_an_erasure_is_answered_only_once_the_projections_have_dropped_the_student(
+    grouped: GroupCommitService, ledger: Ledger
+) -> None:
+    student = grouped.register_student(factories.registration(), actor=ADVISER).student_id
+    grouped.record(student, "labour_market_information", LMI, actor=ADVISER)
+    assert grouped.read_side is not None
+    grouped.read_side.wait()
+    assert ledger.projections.facts_of(student) is not None
+    grouped.erase(student, "request", actor=DPO)
+    assert ledger.projections.facts_of(student) is None

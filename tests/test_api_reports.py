@@ -8,6 +8,7 @@ import pytest
 
 from api import examples
 from api.bootstrap import Ledger
+from api.catch_up import ReadSideFollower
 from tests.api_support import World, key, world_of
 
 
@@ -44,6 +45,22 @@ def test_a_student_sees_their_interview_as_evidence_for_benchmark_8(world: World
     bm8 = benchmark(body, "BM8")
     assert sequence in bm8["evidence"]  # type: ignore[operator]
     assert bm8["parts"][0]["state"] == "met"  # type: ignore[index]
+
+
+def test_a_report_read_right_after_an_append_waits_for_the_read_side_to_include_it(
+    world: World,
+) -> None:
+    service = world.client.app.state.service  # type: ignore[attr-defined]
+    # A follower that would not catch up on its own for an hour: only the read's wait can.
+    service.read_side = ReadSideFollower(world.ledger.projections.projector.after_append, pace=3600)
+    sequence = record(world, "guidance_interview")
+    assert service.read_side.behind()
+    response = world.client.get(
+        f"/api/v1/students/{world.students['own']}/benchmarks?ruleset=gatsby-2014",
+        headers=world.as_("student"),
+    )
+    assert sequence in benchmark(response.json(), "BM8")["evidence"]  # type: ignore[operator]
+    assert not service.read_side.behind()
 
 
 def test_known_at_shows_what_the_ledger_knew_before_an_entry_was_recorded(world: World) -> None:

@@ -1,4 +1,10 @@
-"""What every append route shares: the in-flight guard and the response headers."""
+"""What every append route shares: the in-flight guard and the response headers.
+
+Append routes are ``async``: the ledger call (under its Idempotency-Key claim)
+is the one step that blocks, so it alone goes to the thread pool.  A plain
+``def`` route would also send its answer's validation there, one more round
+trip through a worker thread per request.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Response
+from starlette.concurrency import run_in_threadpool
 
 from ledger.service import Appended
 
@@ -39,7 +46,7 @@ CREATED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def appended(
+async def appended(
     response: Response,
     in_flight: InFlightKeys,
     scope: str,
@@ -47,10 +54,16 @@ def appended(
     append: Callable[[], Appended],
 ) -> AppendedPublic:
     """Run one append under its Idempotency-Key; replays answer exactly like the original."""
-    with in_flight.claim(scope, key):
-        result = append()
+    result = await run_in_threadpool(_claimed, in_flight, scope, key, append)
     response.headers["ETag"] = f'"{result.sequence}"'
     response.headers["Location"] = f"{PREFIX}/students/{result.student_id}/record"
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return AppendedPublic.of(result)
+
+
+def _claimed(
+    in_flight: InFlightKeys, scope: str, key: str, append: Callable[[], Appended]
+) -> Appended:
+    with in_flight.claim(scope, key):
+        return append()

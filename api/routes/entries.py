@@ -58,7 +58,7 @@ APPEND_RESPONSES = {**CREATED, **responses(403, 404, 409, 410)}
 def _add_append_route(kind: str) -> None:
     model: Any = EVENT_CLASSES[kind].PAYLOAD
 
-    def append(
+    async def append(
         actor: CurrentActor,
         service: ServiceDep,
         in_flight: InFlightDep,
@@ -68,7 +68,7 @@ def _add_append_route(kind: str) -> None:
         expected_version: ExpectedVersion,
         payload: Annotated[model, Body(openapi_examples={kind: {"value": examples.ENTRIES[kind]}})],
     ) -> AppendedPublic:
-        return appended(
+        return await appended(
             response,
             in_flight,
             str(student_id),
@@ -108,7 +108,7 @@ Sequence = Annotated[int, Path(ge=1, le=1_000_000, description="The entry being 
     response_model=AppendedPublic,
     responses=APPEND_RESPONSES,
 )
-def correct_entry(
+async def correct_entry(
     actor: CurrentActor,
     service: ServiceDep,
     in_flight: InFlightDep,
@@ -120,7 +120,7 @@ def correct_entry(
     correction: CorrectionCreate,
 ) -> AppendedPublic:
     """Correct fields of an earlier entry; history keeps both, reports apply the correction."""
-    return appended(
+    return await appended(
         response,
         in_flight,
         str(student_id),
@@ -143,7 +143,7 @@ def correct_entry(
     response_model=AppendedPublic,
     responses=APPEND_RESPONSES,
 )
-def retract_entry(
+async def retract_entry(
     actor: CurrentActor,
     service: ServiceDep,
     in_flight: InFlightDep,
@@ -155,7 +155,7 @@ def retract_entry(
     retraction: RetractionCreate,
 ) -> AppendedPublic:
     """Retract an earlier entry; history keeps it, every report leaves it out."""
-    return appended(
+    return await appended(
         response,
         in_flight,
         str(student_id),

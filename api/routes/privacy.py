@@ -74,7 +74,7 @@ class RetentionRunPublic(BaseModel):
     response_model=AppendedPublic,
     responses={**CREATED, **responses(403, 404, 409, 410)},
 )
-def erase_student(
+async def erase_student(
     actor: CurrentActor,
     service: ServiceDep,
     in_flight: InFlightDep,
@@ -84,7 +84,7 @@ def erase_student(
     erasure: ErasureCreate,
 ) -> AppendedPublic:
     """Erase the student's personal data for good (their key is destroyed); a legal hold: 409."""
-    return appended(
+    return await appended(
         response,
         in_flight,
         str(student_id),

@@ -34,7 +34,7 @@ ETAG = {"ETag": {"description": "The record's version", "schema": {"type": "stri
     response_model=AppendedPublic,
     responses={**CREATED, **responses(403, 409)},
 )
-def register_student(
+async def register_student(
     actor: CurrentActor,
     service: ServiceDep,
     in_flight: InFlightDep,
@@ -45,7 +45,7 @@ def register_student(
     ],
 ) -> AppendedPublic:
     """Register a student at your institution (identifiers are validated and never echoed)."""
-    return appended(
+    return await appended(
         response,
         in_flight,
         "registration",
