@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 MIN_BACKLOG = 200_000  # below this, starting a process costs more than it saves
 FRAME_EVENTS = 10_000  # the decoder sends pages of this size ...
 AHEAD = 2  # ... and may run up to this many batches ahead
+PROTOCOL = 2  # bumped whenever the frames change: parent and child must agree
 _FRAME = struct.Struct(">cQ")  # kind (P page, E error, D done), payload length
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,7 +121,12 @@ class PipelinedLog:
         assert self._process.stdout is not None
         self._out: IO[bytes] = self._process.stdout
         frame = min(FRAME_EVENTS, batch_size)
-        order = {"source": source.to_json(), "after": after, "page_size": frame}
+        order = {
+            "protocol": PROTOCOL,
+            "source": source.to_json(),
+            "after": after,
+            "page_size": frame,
+        }
         try:
             self._process.stdin.write(orjson.dumps(order))
             self._process.stdin.close()
@@ -147,7 +153,10 @@ class PipelinedLog:
                 if count:
                     yield last, count, events
                 return
-            last, read, decoded = self._events(payload)
+            try:
+                last, read, decoded = self._events(payload)
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                raise DecoderFailed(f"a frame did not parse: {type(exc).__name__}") from None
             count += read
             events += decoded
             if count >= self._batch_size:
@@ -248,6 +257,9 @@ def main() -> None:
     order = orjson.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frames
+    if order.get("protocol") != PROTOCOL:  # a parent from another version of the code
+        _send(out, b"E", f"the log decoder speaks protocol {PROTOCOL}".encode())
+        return
     decode_to(
         out, LogSource.from_json(order["source"]), int(order["after"]), int(order["page_size"])
     )

@@ -342,3 +342,18 @@ def test_a_decoder_that_cannot_read_the_keys_leaves_the_rebuild_to_this_process(
     assert snapshot(quiet_ledger) == expected
     assert "replaying in this process instead" in caplog.text
     assert "KeyUnavailable" in caplog.text
+
+
+def test_a_decoder_from_another_version_of_the_code_is_refused_and_the_rebuild_goes_on(
+    quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from projections import pipeline
+
+    a_year_of_records(quiet_ledger)
+    quiet_ledger.projections.projector.rebuild()
+    expected = snapshot(quiet_ledger)
+    monkeypatch.setattr(pipeline, "MIN_BACKLOG", 0)
+    monkeypatch.setattr(pipeline, "PROTOCOL", pipeline.PROTOCOL + 1)  # an upgrade mid-way
+    assert quiet_ledger.projections.projector.rebuild() == 8
+    assert snapshot(quiet_ledger) == expected
+    assert "speaks protocol" in caplog.text
