@@ -10,8 +10,10 @@
 * Before an event sealed under an existing stream's key is stored, the key is
   checked to be in the table and live, in the same transaction: no event is
   ever stored under a key that was not (or that an erasure just destroyed).
-  (On PostgreSQL the check is queued with the inserts and read back before
-  the commit, so it costs no round trip of its own.)
+  (It costs no query of its own: on SQLite such an event's chain row goes in
+  only if its key is live, and a short row count refuses the transaction; on
+  PostgreSQL the statement that inserts the rows also counts the live keys,
+  read back before the commit.)
 * Master key rotation rewrites ``wrapped_dek`` and ``kek_id`` only, and never
   for a tombstone (the update is guarded, so a concurrent erasure wins).
 
@@ -23,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
-
-from eventsourcing.persistence import IntegrityError
 
 from ..crypto.envelope import FORMAT_AES_GCM, KEY_ID_BYTES
 from ..crypto.keyring import KeyRow
@@ -52,17 +52,6 @@ class KeyTable:
         raise NotImplementedError
 
     def _write_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
-        raise NotImplementedError
-
-    def _select_pairs(
-        self,
-        cursor: Any,
-        table: str,
-        second: str,
-        pairs: Sequence[tuple[Any, Any]],
-        columns: str,
-        condition: str = "",
-    ) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
     # -- inside the events transaction ------------------------------------
@@ -93,34 +82,35 @@ class KeyTable:
                     (e.recorded_at, key),
                 )
 
+    def _sealing_key_ids(
+        self, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> list[bytes | None]:
+        """Per event, the existing key it is sealed under (None: stored in clear, or
+        sealed under a key this same batch creates)."""
+        created = {key for key, e in zip(ids, chained, strict=True) if e.new_key is not None}
+        return [
+            bytes(e.state[1 : 1 + KEY_ID_BYTES])
+            if key not in created and e.state[:1] == SEALED
+            else None
+            for key, e in zip(ids, chained, strict=True)
+        ]
+
     def _sealing_keys_used(
         self, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
     ) -> list[tuple[Any, bytes]]:
         """(stream, key id) of each existing key these events are sealed under."""
-        created = {key for key, e in zip(ids, chained, strict=True) if e.new_key is not None}
+        key_ids = self._sealing_key_ids(chained, ids)
         return sorted(
-            {
-                (key, bytes(e.state[1 : 1 + KEY_ID_BYTES]))
-                for key, e in zip(ids, chained, strict=True)
-                if key not in created and e.state[:1] == SEALED
-            }
+            {(key, key_id) for key, key_id in zip(ids, key_ids, strict=True) if key_id is not None}
         )
 
     def _check_sealing_keys(
         self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
     ) -> None:
-        used = self._sealing_keys_used(chained, ids)
-        if not used:
-            return
-        live = {
-            (row[0], bytes(row[1]))
-            for row in self._select_pairs(
-                cursor, self.keys_table, "key_id", used, "1", " AND wrapped_dek IS NOT NULL"
-            )
-        }
-        if any(pair not in live for pair in used):
-            # The service reloads the record and decides again (erased: refused).
-            raise IntegrityError(UNKNOWN_KEY)
+        """Refuse (``IntegrityError``, ``UNKNOWN_KEY``) the transaction if an event is
+        sealed under a key the table does not hold live; each recorder does it within
+        its own inserts (see ``_sealing_key_ids``)."""
+        raise NotImplementedError
 
     # -- reads and maintenance --------------------------------------------
     def select_keys(self, student_id: UUID | str) -> list[KeyRow]:

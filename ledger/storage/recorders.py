@@ -323,6 +323,31 @@ class LedgerSQLiteRecorder(_ChainWriter, SQLiteApplicationRecorder):
         self._write_chain(c, stored_events)
         return ids
 
+    def _check_sealing_keys(
+        self, cursor: Any, chained: Sequence[ChainedStoredEvent], ids: Sequence[Any]
+    ) -> None:
+        """Checked row by row as the chain rows go in (``_insert_rows``), not by a query."""
+        self._staged.chain_keys = self._sealing_key_ids(chained, ids)
+
+    def _insert_rows(self, cursor: Any, inserts: Sequence[Insert]) -> None:
+        """Each table's rows in one executemany; a chain row whose event is sealed under
+        an existing key goes in only if that key is in the key table and live."""
+        key_ids: list[bytes | None] | None = getattr(self._staged, "chain_keys", None)
+        self._staged.chain_keys = None
+        for table, columns, rows in inserts:
+            if table == self.chain_table and key_ids and any(k is not None for k in key_ids):
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT ?, ?, ?, ?, ? "
+                    f"WHERE ? IS NULL OR EXISTS (SELECT 1 FROM {self.keys_table} "
+                    "WHERE originator_id = ? AND key_id = ? AND wrapped_dek IS NOT NULL)",
+                    [(*row, k, row[0], k) for row, k in zip(rows, key_ids, strict=True)],
+                )
+                if cursor.sqlite_cursor.rowcount != len(rows):
+                    # The service reloads the record and decides again (erased: refused).
+                    raise IntegrityError(UNKNOWN_KEY)
+            else:
+                super()._insert_rows(cursor, [(table, columns, rows)])
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
