@@ -23,13 +23,19 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg.sql import SQL, Identifier
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Composable, Identifier
 
 from .. import chain
 from ..crypto.envelope import canonical_id
@@ -499,6 +505,13 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self._init_chain_writer()
+        # The library keeps its write statements as composed SQL objects, which
+        # psycopg spells out again on every execute: spell them once.
+        self.insert_events_statement = cast(Any, self.insert_events_statement.as_string())
+        self.lock_table_statements = [
+            s.as_string() if isinstance(s, Composable) else s for s in self.lock_table_statements
+        ]
+        self._notify_statement = SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string()
         schema = Identifier(datastore.schema)
         quoted = '"' + datastore.schema.replace('"', '""') + '"'
         self.chain_table = f"{quoted}.{CHAIN_TABLE}"
@@ -598,6 +611,9 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
                 raise _AbortTransaction(refused) from refused
         return ids
 
+    def _notify_channel(self, curs: Any) -> None:
+        curs.execute(self._notify_statement)
+
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -635,6 +651,45 @@ class LedgerPostgresRecorder(_ChainWriter, PostgresApplicationRecorder):
                 staged[0].close()
         self._publish_heads()  # only reached once the transaction committed
         return ids
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's query.  A stream's tail (``gt`` alone: how the repository
+        fast-forwards a cached record before each command) uses a statement spelt
+        once, where the library composes its SQL objects again on every call."""
+        if gt is None or lte is not None or desc or limit is not None:
+            events: Sequence[StoredEvent] = super().select_events(
+                originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+            )
+            return events
+        tail: list[StoredEvent] = self._select_tail(originator_id, gt)
+        return tail
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
+    def _select_tail(self, originator_id: UUID | str, gt: int) -> list[StoredEvent]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            if self._tail_statement is None:
+                tail = SQL(" AND originator_version > %s ORDER BY originator_version ASC")
+                self._tail_statement = (self.select_events_statement + tail).as_string(conn)
+            curs.execute(self._tail_statement, (originator_id, gt), prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    _tail_statement: str | None = None
 
     def iter_audit_rows(self, batch: int = 2000) -> Iterator[AuditRow]:
         quoted = '"' + self.datastore.schema.replace('"', '""') + '"'
