@@ -9,7 +9,7 @@ import pytest
 from api import examples
 from api.bootstrap import Ledger
 from api.catch_up import ReadSideFollower
-from tests.api_support import World, key, world_of
+from tests.api_support import World, build_world, key, world_of
 
 
 @pytest.fixture
@@ -61,6 +61,18 @@ def test_a_report_read_right_after_an_append_waits_for_the_read_side_to_include_
     )
     assert sequence in benchmark(response.json(), "BM8")["evidence"]  # type: ignore[operator]
     assert not service.read_side.behind()
+
+
+def test_an_api_shutting_down_first_brings_its_projections_level_with_the_log(
+    ledger: Ledger,
+) -> None:
+    world = build_world(ledger)
+    with world.client:
+        service = world.client.app.state.service  # type: ignore[attr-defined]
+        service.read_side = ReadSideFollower(ledger.projections.projector.after_append, pace=3600)
+        record(world, "guidance_interview")
+        assert not ledger.projections.projector.status().up_to_date
+    assert ledger.projections.projector.status().up_to_date
 
 
 def test_known_at_shows_what_the_ledger_knew_before_an_entry_was_recorded(world: World) -> None:
