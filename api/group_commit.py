@@ -1,11 +1,10 @@
 """Group commit: single appends arriving together share one transaction.
 
 SQLite takes one writer at a time and each commit waits for the disk (an fsync
-of the WAL); the read side's catch-up after an append commits once more.  With
-eight clients appending at once, one-commit-per-request queues every request
-behind seven others.  Here concurrent single appends are gathered and handed to
-``LedgerService.execute`` as one batch (one transaction, one catch-up), so the
-disk waits are shared.
+of the WAL).  With eight clients appending at once, one-commit-per-request
+queues every request behind seven others.  Here concurrent single appends are
+gathered and handed to ``LedgerService.execute`` as one batch (one
+transaction), so the disk waits are shared.
 
 The batch is all-or-nothing; when any command in it fails (refused, invalid,
 conflicting) nothing of it was written and each command is run again on its
