@@ -226,7 +226,8 @@ class LedgerMapper(Mapper[Any]):
             plaintext = self.compressor.compress(plaintext)
         if self.keyring is None or kind in CLEAR_KINDS:
             return envelope.seal_clear(plaintext), None
-        student_id = domain_event.originator_id
+        # The id's text once: the keyring's lookups by text hash faster than by UUID.
+        student_id = envelope.canonical_id(domain_event.originator_id)
         recorded_at: datetime = domain_event.timestamp
         new_key = None
         if domain_event.originator_version == 1:
@@ -237,7 +238,7 @@ class LedgerMapper(Mapper[Any]):
             cipher,
             key_id,
             recorded_at,
-            student_id=envelope.canonical_id(student_id),
+            student_id=student_id,
             sequence=domain_event.originator_version,
             topic=topic,
             document=plaintext,
