@@ -218,9 +218,15 @@ class Keyring:
 
     def warm(self, student_ids: Iterable[UUID | str]) -> None:
         """Load many students' keys with one query per 500 (cohort-wide reads)."""
-        wanted = [
-            sid for sid in {canonical_id(s) for s in student_ids} if self._cached(sid) is None
-        ]
+        ids, now = {canonical_id(s) for s in student_ids}, self._now()
+        with self._lock:  # once for the lot: a replay warms every student of every batch
+            cache = self._cache
+            wanted = [
+                sid
+                for sid in ids
+                if (entry := cache.get(sid)) is None
+                or (isinstance(entry, _Key) and entry.expires < now)
+            ]
         if self.store is None or not wanted:
             return
         by_student: dict[str, list[KeyRow]] = {}
