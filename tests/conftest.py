@@ -64,3 +64,11 @@ def ledger(settings: Settings, clock: SimulatedClock) -> Iterator[Ledger]:
     built = build(settings, clock)
     yield built
     built.close()
+
+
+@pytest.fixture
+def quiet_ledger(settings: Settings, clock: SimulatedClock) -> Iterator[Ledger]:
+    """A ledger whose appends are not projected in-process (a worker's job)."""
+    built = build(settings.model_copy(update={"project_in_process": False}), clock)
+    yield built
+    built.close()

@@ -8,8 +8,7 @@ never count an event twice; an erasure takes the student out of every table.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +16,9 @@ import orjson
 import pytest
 from sqlalchemy import Connection, select
 
-from api.bootstrap import Ledger, build
+from api.bootstrap import Ledger
 from ledger.access import SYSTEM
-from ledger.clock import SimulatedClock
 from ledger.privacy import erase
-from ledger.settings import Settings
 from projections import queries
 from projections.engine import Projector
 from projections.fact_rows import load_facts_of
@@ -32,17 +29,6 @@ from projections.sealing import REGISTRATION, RowSealer, timeline_purpose
 from projections.student_facts import StudentFactsProjection
 from projections.tables import facts, metadata, positions, roll, students, timeline
 from tests import factories
-
-
-@pytest.fixture
-def quiet_ledger(database_url: str, tmp_path: Path, clock: SimulatedClock) -> Iterator[Ledger]:
-    """A ledger whose appends are not projected in-process (a worker's job)."""
-    settings = Settings(
-        database_url=database_url, key_file=tmp_path / "test.keys", project_in_process=False
-    )
-    built = build(settings, clock)
-    yield built
-    built.close()
 
 
 def snapshot(ledger: Ledger) -> dict[str, list[tuple[Any, ...]]]:

@@ -9,21 +9,17 @@ some rows, and is restarted, ends in that same state.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
-from api.bootstrap import Ledger, build
-from ledger.clock import SimulatedClock
+from api.bootstrap import Ledger
 from ledger.service import Command
-from ledger.settings import Settings
 from projections.engine import Projector
 from projections.fact_rows import load_student_facts
 from projections.facts import LoggedEvent, fold
@@ -144,16 +140,6 @@ class DiesInBatch(StudentFactsProjection):
         self.batches += 1
         if self.batches == self.die_at:
             raise RuntimeError("killed mid-batch")
-
-
-@pytest.fixture
-def quiet_ledger(database_url: str, tmp_path: Path, clock: SimulatedClock) -> Iterator[Ledger]:
-    settings = Settings(
-        database_url=database_url, key_file=tmp_path / "test.keys", project_in_process=False
-    )
-    built = build(settings, clock)
-    yield built
-    built.close()
 
 
 @EXAMPLE_SETTINGS
