@@ -23,7 +23,6 @@ pipe between two processes of the same user and are never written anywhere.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import queue
 import struct
@@ -43,8 +42,6 @@ from ledger.storage.application import LedgerApplication
 
 from .facts import LoggedEvent
 from .log import LogReader, decode_page, keys_held_for_replay
-
-log = logging.getLogger(__name__)
 
 MIN_BACKLOG = 200_000  # below this, starting a process costs more than it saves
 FRAME_EVENTS = 10_000  # the decoder sends pages of this size ...
