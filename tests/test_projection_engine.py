@@ -343,3 +343,39 @@ def test_a_decoder_from_another_version_of_the_code_is_refused_and_the_rebuild_g
     assert quiet_ledger.projections.projector.rebuild() == 8
     assert snapshot(quiet_ledger) == expected
     assert "speaks protocol" in caplog.text
+
+
+class ErasedMidBatch:
+    """A sealer whose one student is erased between decoding and sealing."""
+
+    def __init__(self, inner: RowSealer, erased: UUID) -> None:
+        self.inner, self.erased = inner, erased
+
+    def seal(self, student_id: UUID | str, purpose: str, data: bytes) -> bytes:
+        if UUID(str(student_id)) == self.erased:
+            from ledger.errors import StudentErased
+
+            raise StudentErased("erased meanwhile")
+        return self.inner.seal(student_id, purpose, data)
+
+    def open(self, student_id: UUID | str, purpose: str, sealed: bytes) -> bytes | None:
+        return self.inner.open(student_id, purpose, sealed)
+
+    def warm(self, student_ids: Any) -> None:
+        self.inner.warm(student_ids)
+
+    def scoped(self) -> RowSealer:
+        return self
+
+
+def test_a_student_erased_while_a_batch_is_sealed_is_left_out_of_it(quiet_ledger: Ledger) -> None:
+    kept = a_year_of_records(quiet_ledger)
+    gone = a_year_of_records(quiet_ledger)
+    sealer = ErasedMidBatch(sealer_of(quiet_ledger), gone)
+    projector = Projector(quiet_ledger.app, quiet_ledger.engine, default_projections(sealer))
+    assert projector.catch_up() == 16
+    rows = snapshot(quiet_ledger)
+    assert {row[0] for table in ("proj_students", "proj_timeline") for row in rows[table]} == {
+        kept.hex
+    }
+    assert {row[0] for row in rows["proj_facts"]} == {kept.hex}
