@@ -8,7 +8,7 @@ costs more than the rebuild's whole budget (see docs/projections.md), so on
 the two recorders we use, the same query is run with positional rows and a
 cache of stream ids.  Decoding always goes through the application's mapper
 (``read_stored_document``), so per-student decryption stays its business; an
-event whose student was erased reads as :class:`~ledger.errors.StudentErased`
+event whose student was erased reads as absent (``LedgerMapper.read_documents``)
 and is skipped.
 """
 
@@ -26,7 +26,6 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from ledger.errors import StudentErased
 from ledger.events import EVENT_CLASSES
 from ledger.storage.application import LedgerApplication
 
@@ -157,16 +156,14 @@ def decode_page(app: LedgerApplication, page: Sequence[Notification]) -> list[Lo
 
 
 def _decode(app: LedgerApplication, page: Sequence[Notification]) -> list[LoggedEvent]:
-    read, kinds, parse = app.read_stored_document, KIND_BY_TOPIC, date.fromisoformat
+    kinds, parse = KIND_BY_TOPIC, date.fromisoformat
+    students = [n for n in page if n.topic in kinds]  # not a future aggregate's, say
+    documents = app.ledger_mapper.read_documents(students)
     decoded = []
-    for notification in page:
-        kind = kinds.get(notification.topic)
-        if kind is None:
-            continue  # not a student event (a future aggregate's, say)
-        try:
-            document = read(notification)
-        except StudentErased:
-            continue
+    for notification, document in zip(students, documents, strict=True):
+        if document is None:
+            continue  # the student was erased
+        kind = kinds[notification.topic]
         if "class_version" in document:
             event = app.mapper.to_domain_event(notification)
             decoded.append(_from_domain_event(notification, kind, event))

@@ -8,9 +8,11 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from cryptography.exceptions import InvalidTag
 
 from api.bootstrap import Ledger
 from ledger import chain
+from ledger.errors import StudentErased
 from ledger.evidence.notes import Checkpoint
 from ledger.evidence.sql import Database
 from tests import factories
@@ -273,3 +275,31 @@ def test_a_changed_leaf_in_the_log_names_the_event_it_stands_for(
     logged = next(e for e in ledger.evidence.log.iter_logged() if e.position == position)
     run(db, f"UPDATE {db.log} SET leaf_hash = %s WHERE position = %s", b"\x02" * 32, position)
     assert log_failures(ledger) == {(logged.student_id, logged.sequence)}
+
+
+def test_a_page_read_in_bulk_says_exactly_what_reading_each_event_says(ledger: Ledger) -> None:
+    """Replays open pages in bulk (``read_documents``): same documents, erased students absent,
+    and a flipped byte still refused."""
+    amara, ben = two_students(ledger)
+    ledger.service.erase(ben, "request")
+    app = ledger.app
+    page = list(app.recorder.select_notifications(0, 1_000))
+
+    def one_by_one(stored: Any) -> Any:
+        try:
+            return app.read_stored_document(stored)
+        except StudentErased:
+            return None
+
+    expected = [one_by_one(n) for n in page]
+    assert app.ledger_mapper.read_documents(page) == expected
+    assert sum(d is not None for d in expected) > 5
+    assert [n.originator_id for n, d in zip(page, expected, strict=True) if d is None] == [ben] * 5
+
+    db = ledger.evidence.log.db
+    state = bytearray(stored_state(db, amara, 3))
+    state[-1] ^= 1
+    set_state(db, amara, 3, bytes(state))
+    tampered = list(app.recorder.select_notifications(0, 1_000))
+    with pytest.raises(InvalidTag):
+        app.ledger_mapper.read_documents(tampered)
