@@ -224,7 +224,17 @@ def rebuild(read: ReadModels) -> tuple[int, float]:
     return done, done / (time.perf_counter() - started)
 
 
+def ensure_schema(url: str) -> None:
+    """PostgreSQL: create the URL's schema if it is missing (a reused one keeps its ledger)."""
+    parts = urlsplit(url)
+    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    with psycopg.connect(f"postgresql://{parts.netloc}{parts.path}", autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
 def run(url: str, events: int, plaintext: bool, key_file: Path) -> list[str]:
+    if not url.startswith("sqlite"):
+        ensure_schema(url)
     service, read = compose(url, key_file, plaintext)
     try:
         generate(service, events)
