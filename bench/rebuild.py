@@ -47,6 +47,7 @@ from ledger.crypto import envelope
 from ledger.service import Command, LedgerService
 from ledger.settings import Settings, load_keys
 from ledger.storage.application import LedgerApplication
+from ledger.storage.page_reader import PageReader
 from projections.log import decode_page, keys_held_for_replay
 from projections.pipeline import LogSource
 from projections.readside import ReadModels, build_read_models
@@ -209,9 +210,10 @@ def decode_only(read: ReadModels) -> float:
     """Events/s of the projections' own read path with nothing projected: the ceiling."""
     started = time.perf_counter()
     count = 0
+    reader = PageReader(read.app.ledger_mapper)
     with keys_held_for_replay(read.app):  # as a rebuild does
         for page in read.projector.reader.pages(0, PAGE):
-            count += len(decode_page(read.app, page))
+            count += len(decode_page(read.app, page, reader))
     return count / (time.perf_counter() - started)
 
 

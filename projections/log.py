@@ -28,6 +28,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.events import EVENT_CLASSES
 from ledger.storage.application import LedgerApplication
+from ledger.storage.page_reader import PageReader
 
 from .facts import LoggedEvent
 
@@ -35,7 +36,7 @@ _new, _set = object.__new__, object.__setattr__
 KIND_BY_TOPIC: dict[str, str] = {cls.TOPIC: kind for kind, cls in EVENT_CLASSES.items()}
 ERASURE_TOPIC = EVENT_CLASSES["erasure"].TOPIC
 _ID_CACHE_LIMIT = 200_000
-WARM_SLICE = 2_000  # students' keys loaded together; under the keyring's cache size
+WARM_SLICE = 2_000  # room for one page's new students in the keyring's cache
 
 
 class LogReader:
@@ -138,27 +139,17 @@ def keys_held_for_replay(app: LedgerApplication) -> AbstractContextManager[None]
     return app.keyring.holding(sum(app.key_counts().values()) + WARM_SLICE)
 
 
-def decode_page(app: LedgerApplication, page: Sequence[Notification]) -> list[LoggedEvent]:
+def decode_page(
+    app: LedgerApplication, page: Sequence[Notification], reader: PageReader | None = None
+) -> list[LoggedEvent]:
     """The readable student events of a page, decoded (erased students' are skipped).
 
-    On an encrypted ledger the students' keys are loaded a slice at a time
-    (one query per 500 students) rather than one query per student.
+    A replay passes one ``reader`` for all its pages: it keeps each student's
+    cipher and loads the keys of students it has not met in bulk.
     """
-    keyring = app.ledger_mapper.keyring
-    if keyring is None:
-        return _decode(app, page)
-    decoded = []
-    for start in range(0, len(page), WARM_SLICE):
-        part = page[start : start + WARM_SLICE]
-        keyring.warm({n.originator_id for n in part})
-        decoded += _decode(app, part)
-    return decoded
-
-
-def _decode(app: LedgerApplication, page: Sequence[Notification]) -> list[LoggedEvent]:
     kinds, parse = KIND_BY_TOPIC, date.fromisoformat
     students = [n for n in page if n.topic in kinds]  # not a future aggregate's, say
-    documents = app.ledger_mapper.read_documents(students)
+    documents = (reader or PageReader(app.ledger_mapper)).read(students)
     decoded = []
     for notification, document in zip(students, documents, strict=True):
         if document is None:

@@ -40,6 +40,7 @@ from uuid import UUID
 import orjson
 
 from ledger.storage.application import LedgerApplication
+from ledger.storage.page_reader import PageReader
 
 from .facts import LoggedEvent
 from .log import LogReader, decode_page, keys_held_for_replay
@@ -263,8 +264,9 @@ def decode_to(out: IO[bytes], source: LogSource, after: int, page_size: int) -> 
         return
     try:
         with keys_held_for_replay(app):
+            reader = PageReader(app.ledger_mapper)
             for page in LogReader(app).pages(after, page_size):
-                _send(out, b"P", _encoded(page[-1].id, len(page), decode_page(app, page)))
+                _send(out, b"P", _encoded(page[-1].id, len(page), decode_page(app, page, reader)))
         _send(out, b"D", b"")
     except BrokenPipeError:
         pass  # the parent stopped reading (it finished, or gave up on us)

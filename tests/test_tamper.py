@@ -15,6 +15,7 @@ from ledger import chain
 from ledger.errors import StudentErased
 from ledger.evidence.notes import Checkpoint
 from ledger.evidence.sql import Database
+from ledger.storage.page_reader import PageReader
 from tests import factories
 
 Place = tuple[UUID, int]
@@ -293,6 +294,10 @@ def test_a_page_read_in_bulk_says_exactly_what_reading_each_event_says(ledger: L
 
     expected = [one_by_one(n) for n in page]
     assert app.ledger_mapper.read_documents(page) == expected
+    replay = PageReader(app.ledger_mapper)  # one reader for every page of a replay
+    assert [
+        d for start in range(0, len(page), 3) for d in replay.read(page[start : start + 3])
+    ] == (expected)
     assert sum(d is not None for d in expected) > 5
     assert [n.originator_id for n, d in zip(page, expected, strict=True) if d is None] == [ben] * 5
 

@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
@@ -41,11 +40,11 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from .. import chain
 from ..crypto import envelope
-from ..crypto.envelope import KEY_ID_BYTES
 from ..crypto.keyring import Keyring, WrappedKey
 from ..errors import StudentErased
 from ..events import ERASED_MARKER
 from ..student import StudentRecord
+from .page_reader import PageReader
 
 IDENTIFIER_KINDS = ("upn", "uln")
 CLEAR_KINDS = frozenset({"erasure"})
@@ -322,50 +321,13 @@ class LedgerMapper(Mapper[Any]):
     def read_documents(self, stored_events: Sequence[StoredEvent]) -> list[dict[str, Any] | None]:
         """:meth:`read_document` for a page of the log; None where the student is erased.
 
-        A replay reads every event once: each (student, key id) cipher is looked
-        up once per page and the student's part of the associated data built
-        once, instead of per event.  Anything but a well-formed encrypted event
-        (clear, erasure, malformed) goes through :meth:`open` itself, so the
-        checks and errors are the same; an erasure in the page drops what was
-        looked up for its student.
+        See :class:`ledger.storage.page_reader.PageReader`, which a replay keeps
+        for every page it reads.
         """
-        keyring = self.keyring
-        if keyring is None or self.compressor:
-            return [self._document_or_none(stored) for stored in stored_events]
-        ciphers: dict[tuple[Any, bytes], AESGCM | None] = {}
-        prefixes: dict[Any, bytes] = {}
-        topics: set[str] = set()
-        found: list[dict[str, Any] | None] = []
-        loads, sealed_format, key_end = orjson.loads, envelope.FORMAT_AES_GCM, 1 + KEY_ID_BYTES
-        for stored_event in stored_events:
-            stored, student = stored_event.state, stored_event.originator_id
-            if not stored or stored[0] != sealed_format:
-                ciphers = {k: v for k, v in ciphers.items() if k[0] != student}
-                found.append(self._document_or_none(stored_event))
-                continue
-            if stored_event.topic not in topics:
-                resolve_topic(stored_event.topic)  # an unknown topic fails as in open()
-                topics.add(stored_event.topic)
-            wanted = (student, bytes(stored[1:key_end]))
-            if wanted in ciphers:
-                cipher = ciphers[wanted]
-            else:
-                cipher = ciphers[wanted] = keyring.opening_cipher(student, wanted[1])
-            if cipher is None:
-                found.append(None)
-                continue
-            prefix = prefixes.get(student)
-            if prefix is None:
-                prefix = prefixes[student] = envelope.student_aad_prefix(
-                    envelope.canonical_id(student)
-                )
-            plaintext = envelope.open_prefixed(
-                cipher, stored, prefix, stored_event.originator_version, stored_event.topic
-            )
-            found.append(loads(plaintext))
-        return found
+        return PageReader(self).read(stored_events)
 
-    def _document_or_none(self, stored_event: StoredEvent) -> dict[str, Any] | None:
+    def document_or_none(self, stored_event: StoredEvent) -> dict[str, Any] | None:
+        """:meth:`read_document`, None where the student is erased."""
         try:
             return self.read_document(stored_event)
         except StudentErased:
