@@ -244,6 +244,8 @@ def test_a_batch_scoped_sealer_reads_the_key_store_once_and_interoperates() -> N
     }
     assert store.reads == reads
     assert sealer.open(one, "proj_facts/7", sealed[7]) == b"employer: canary"
+    spelled = batch.seal(one.hex, "proj_timeline/3", b"advice")  # the timeline's spelling
+    assert sealer.open(str(one), "proj_timeline/3", spelled) == b"advice"
     with pytest.raises(InvalidTag):
         batch.open(one, "proj_facts/8", sealed[7])
     with pytest.raises((InvalidTag, KeyUnavailable)):

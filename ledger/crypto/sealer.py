@@ -62,17 +62,23 @@ class ScopedSealer(StudentSealer):
 
     def __init__(self, keyring: Keyring) -> None:
         super().__init__(keyring)
-        self._sealing: dict[str, tuple[bytes, AESGCM]] = {}
+        # By the id as the caller spells it: (header, associated-data prefix, cipher).
+        self._sealing: dict[UUID | str, tuple[bytes, bytes, AESGCM]] = {}
         self._opening: dict[tuple[str, bytes], AESGCM | None] = {}
 
     def seal(self, student_id: UUID | str, purpose: str, data: bytes) -> bytes:
-        sid = envelope.canonical_id(student_id)
-        found = self._sealing.get(sid)
-        if found is None:
-            found = self._sealing[sid] = self._keyring.sealing_cipher(sid)
-            self._opening[(sid, found[0])] = found[1]
-        key_id, cipher = found
-        return envelope.seal_derived(cipher, key_id, student_id=sid, purpose=purpose, data=data)
+        ready = self._sealing.get(student_id)
+        if ready is None:
+            sid = envelope.canonical_id(student_id)
+            key_id, cipher = self._keyring.sealing_cipher(sid)
+            self._opening[(sid, key_id)] = cipher
+            ready = self._sealing[student_id] = (
+                envelope.derived_header(key_id),
+                envelope.derived_aad_prefix(sid),
+                cipher,
+            )
+        header, prefix, cipher = ready
+        return envelope.seal_derived_prefixed(cipher, header, prefix, purpose, data)
 
     def open(self, student_id: UUID | str, purpose: str, sealed: bytes) -> bytes | None:
         sid = envelope.canonical_id(student_id)
