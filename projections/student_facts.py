@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, delete
@@ -82,6 +83,10 @@ class _Batch:
     run_of: dict[Key, int]  # which run (by first sequence) holds a stored fact
 
 
+def _as_int(student: UUID) -> int:
+    return student.int  # sorting by the int compares in C, not through UUID.__lt__
+
+
 class StudentFactsProjection:
     name = "student_facts"
 
@@ -93,6 +98,9 @@ class StudentFactsProjection:
         # read.  None means "read from the tables".
         self._spells: dict[UUID, dict[int, Fact]] | None = None
         self._withdrawn: set[UUID] = set()
+        # With _spells: each student's rolls rows as stored, so an unchanged
+        # roll (a re-enrolment in step extends the same row) is not rewritten.
+        self._rolls: dict[UUID, list[tuple[Any, ...]]] = {}
 
     def process(self, connection: Connection, events: Sequence[LoggedEvent]) -> None:
         amended = {
@@ -214,7 +222,7 @@ class StudentFactsProjection:
             if s not in erased and (row := registration_row(sealer, s, r)) is not None
         ]
         insert_many(connection, students, STUDENT_COLUMNS, registrations, upsert_on=("student_id",))
-        changed = sorted(batch.roll_changed - erased)
+        changed = sorted(batch.roll_changed - erased, key=_as_int)
         self._remember(batch)
         if changed:
             self._write_roll(connection, changed, sealer)
@@ -233,6 +241,7 @@ class StudentFactsProjection:
                 self._withdrawn.add(student)
         for student in batch.erased:
             spells.pop(student, None)
+            self._rolls.pop(student, None)
             self._withdrawn.discard(student)
         if len(spells) > self.cache_limit:
             self.forget_cache()
@@ -245,22 +254,24 @@ class StudentFactsProjection:
             spells = load_facts_of(connection, sealer, changed, kinds=ROLL_KINDS)
             registrations = load_registrations(connection, sealer, set(changed))
             withdrawn = {s for s, r in registrations.items() if r.withdrawn}
-        keys = [s.hex for s in changed]
+        computed = {
+            student: [] if student in withdrawn else roll_rows(student, spells.get(student, []))
+            for student in changed
+        }
+        if self._spells is not None:
+            stored = self._rolls
+            computed = {s: rows for s, rows in computed.items() if stored.get(s) != rows}
+            stored.update(computed)
+        keys = [s.hex for s in computed]
         for start in range(0, len(keys), IN_CHUNK):
             chunk = keys[start : start + IN_CHUNK]
             connection.execute(delete(roll).where(roll.c.student_id.in_(chunk)))
-        rows = [
-            row
-            for student in changed
-            if student not in withdrawn
-            for row in roll_rows(student, spells.get(student, []))
-        ]
-        insert_many(connection, roll, ROLL_COLUMNS, rows)
+        insert_many(connection, roll, ROLL_COLUMNS, [r for rows in computed.values() for r in rows])
 
     def reset(self, connection: Connection) -> None:
         for table in (roll, facts, students):
             connection.execute(delete(table))
-        self._spells, self._withdrawn = {}, set()
+        self._spells, self._withdrawn, self._rolls = {}, set(), {}
 
     def forget_cache(self) -> None:
-        self._spells, self._withdrawn = None, set()
+        self._spells, self._withdrawn, self._rolls = None, set(), {}
