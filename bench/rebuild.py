@@ -39,7 +39,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.database import engine_for
+from api.database import engine_for, read_side_engine
 from api.demo.plan import in_recorded_order
 from api.demo.runner import DemoOptions, plan_demo
 from ledger.clock import SimulatedClock
@@ -83,7 +83,8 @@ def compose(url: str, key_file: Path, plaintext: bool) -> tuple[LedgerService, R
     )
     clock = SimulatedClock(datetime.now(UTC))
     source = LogSource(url, keys["index_key"], keys["master_key"], encrypt=not plaintext)
-    read = build_read_models(app, engine_for(url), clock, log_source=source)
+    # The projections' engine exactly as api/bootstrap.py builds it (synchronous=NORMAL on SQLite).
+    read = build_read_models(app, read_side_engine(url, engine_for(url)), clock, log_source=source)
     return LedgerService(app, clock), read
 
 
