@@ -36,6 +36,7 @@ _new, _set = object.__new__, object.__setattr__
 KIND_BY_TOPIC: dict[str, str] = {cls.TOPIC: kind for kind, cls in EVENT_CLASSES.items()}
 ERASURE_TOPIC = EVENT_CLASSES["erasure"].TOPIC
 _ID_CACHE_LIMIT = 200_000
+Row = tuple[int, Any, int, str, bytes]  # position, stream id, sequence, topic, state
 WARM_SLICE = 2_000  # room for one page's new students in the keyring's cache
 
 
@@ -51,11 +52,31 @@ class LogReader:
 
     def page(self, after: int, limit: int) -> Sequence[Notification]:
         recorder = self.app.recorder
-        if isinstance(recorder, SQLiteApplicationRecorder):
-            return self._sqlite_page(recorder, after, limit)
-        if isinstance(recorder, PostgresApplicationRecorder):
-            return self._postgres_page(recorder, after, limit)
+        if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
+            return self.notifications(self.rows(after, limit))
         return recorder.select_notifications(after, limit, inclusive_of_start=False)
+
+    def rows(self, after: int, limit: int) -> list[Row]:
+        """A page as ``(position, stream id, sequence, topic, state)`` tuples.
+
+        The stream id is the stored text on the two recorders we use (a
+        ``UUID`` elsewhere); the decoder process reads these, skipping the
+        notification objects.
+        """
+        recorder = self.app.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            return self._sqlite_rows(recorder, after, limit)
+        if isinstance(recorder, PostgresApplicationRecorder):
+            return self._postgres_rows(recorder, after, limit)
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in recorder.select_notifications(after, limit, inclusive_of_start=False)
+        ]
+
+    def row_pages(self, after: int, limit: int) -> Iterator[list[Row]]:
+        while rows := self.rows(after, limit):
+            yield rows
+            after = rows[-1][0]
 
     def pages(
         self, after: int, limit: int, stop: int | None = None
@@ -77,9 +98,9 @@ class LogReader:
         found = self._ids[raw] = UUID(raw)
         return found
 
-    def _sqlite_page(
+    def _sqlite_rows(
         self, recorder: SQLiteApplicationRecorder, after: int, limit: int
-    ) -> list[Notification]:
+    ) -> list[Row]:
         statement = (
             "SELECT rowid, originator_id, originator_version, topic, state "
             f"FROM {recorder.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
@@ -87,12 +108,11 @@ class LogReader:
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.sqlite_cursor.row_factory = None  # plain tuples
             cursor.execute(statement, (after, limit))
-            rows = cursor.fetchall()
-        return self._notifications(rows)
+            return _bytes_states(cursor.fetchall())
 
-    def _postgres_page(
+    def _postgres_rows(
         self, recorder: PostgresApplicationRecorder, after: int, limit: int
-    ) -> list[Notification]:
+    ) -> list[Row]:
         statement = SQL(
             "SELECT notification_id, originator_id::text, originator_version, topic, state "
             "FROM {schema}.{table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
@@ -105,10 +125,9 @@ class LogReader:
             connection.cursor(row_factory=tuple_row, binary=True) as cursor,
         ):
             cursor.execute(statement, (after, limit))
-            rows = cursor.fetchall()
-        return self._notifications(rows)
+            return _bytes_states(cursor.fetchall())
 
-    def _notifications(self, rows: Sequence[Any]) -> list[Notification]:
+    def notifications(self, rows: Sequence[Row]) -> list[Notification]:
         # The frozen dataclass's __init__ sets each field through
         # object.__setattr__, which costs as much as decoding the event; filling
         # the instance dict makes the same object for a fraction of that.
@@ -124,11 +143,17 @@ class LogReader:
                     "originator_id": student,
                     "originator_version": version,
                     "topic": topic,
-                    "state": state if type(state) is bytes else bytes(state),
+                    "state": state,
                 },
             )
             found.append(notification)
         return found
+
+
+def _bytes_states(rows: list[Any]) -> list[Row]:
+    if rows and any(type(row[4]) is not bytes for row in rows):
+        return [(*row[:4], bytes(row[4])) for row in rows]
+    return rows
 
 
 def keys_held_for_replay(app: LedgerApplication) -> AbstractContextManager[None]:

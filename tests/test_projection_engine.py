@@ -379,3 +379,25 @@ def test_a_student_erased_while_a_batch_is_sealed_is_left_out_of_it(quiet_ledger
         kept.hex
     }
     assert {row[0] for row in rows["proj_facts"]} == {kept.hex}
+
+
+def test_the_decoder_frames_raw_rows_exactly_as_it_frames_decoded_events(
+    quiet_ledger: Ledger,
+) -> None:
+    """The decoder skips notification and event objects; its frames must not change."""
+    from ledger.storage.page_reader import PageReader
+    from projections import pipeline
+    from projections.log import LogReader, decode_page
+
+    kept, erased = a_year_of_records(quiet_ledger), a_year_of_records(quiet_ledger)
+    quiet_ledger.service.erase(erased, "request")
+    app = quiet_ledger.app
+    log = LogReader(app)
+    rows = log.rows(0, 100)
+    assert len(rows) == 17
+    expected = pipeline._encoded(rows[-1][0], len(rows), decode_page(app, log.notifications(rows)))
+    framed = pipeline._frame(app, log, PageReader(app.ledger_mapper), rows)
+    assert pipeline.decoded_frame(framed, {}) == pipeline.decoded_frame(expected, {})
+    last, count, events = pipeline.decoded_frame(framed, {})
+    assert (last, count, len(events)) == (rows[-1][0], 17, 9)  # the erased's 8 are left out
+    assert [e.student_id for e in events] == [kept] * 8 + [erased]  # its erasure event stays

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -39,27 +40,37 @@ class PageReader:
     def __init__(self, mapper: LedgerMapper) -> None:
         self._mapper = mapper
         # student -> (their associated-data prefix, their ciphers by key id)
-        self._students: dict[Any, tuple[bytes, dict[bytes, AESGCM | None]]] = {}
+        self._students: dict[UUID | str, tuple[bytes, dict[bytes, AESGCM | None]]] = {}
         self._topics: set[str] = set()
 
     def read(self, stored_events: Sequence[StoredEvent]) -> list[dict[str, Any] | None]:
+        return self.read_rows(
+            [(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events]
+        )
+
+    def read_rows(
+        self, rows: Sequence[tuple[UUID | str, int, str, bytes]]
+    ) -> list[dict[str, Any] | None]:
+        """:meth:`read` for ``(student id, sequence, topic, state)`` rows straight from a page.
+
+        The id may be the stored text (as the decoder process reads it), which
+        hashes in C; it is only parsed for the keyring, once per student.
+        """
         mapper = self._mapper
         keyring = mapper.keyring
         if keyring is None or mapper.compressor:
-            return [mapper.document_or_none(stored) for stored in stored_events]
+            return [mapper.document_or_none(_stored(*row)) for row in rows]
         students, topics = self._students, self._topics
-        unmet = [s for s in {e.originator_id for e in stored_events} if s not in students]
+        unmet = [s for s in {row[0] for row in rows} if s not in students]
         if unmet:
             keyring.warm(unmet)  # one query per 500 students instead of one each
         found: list[dict[str, Any] | None] = []
         loads, sealed_format = orjson.loads, envelope.FORMAT_AES_GCM
-        for stored_event in stored_events:
-            stored, student = stored_event.state, stored_event.originator_id
+        for student, sequence, topic, stored in rows:
             if not stored or stored[0] != sealed_format:
                 students.pop(student, None)  # an erasure, say
-                found.append(mapper.document_or_none(stored_event))
+                found.append(mapper.document_or_none(_stored(student, sequence, topic, stored)))
                 continue
-            topic = stored_event.topic
             if topic not in topics:
                 resolve_topic(topic)  # an unknown topic fails as in read_document
                 topics.add(topic)
@@ -76,11 +87,14 @@ class PageReader:
             if cipher is None:
                 found.append(None)
                 continue
-            found.append(
-                loads(
-                    envelope.open_prefixed(
-                        cipher, stored, held[0], stored_event.originator_version, topic
-                    )
-                )
-            )
+            found.append(loads(envelope.open_prefixed(cipher, stored, held[0], sequence, topic)))
         return found
+
+
+def _stored(student: UUID | str, sequence: int, topic: str, state: bytes) -> StoredEvent:
+    return StoredEvent(
+        originator_id=student if isinstance(student, UUID) else UUID(student),
+        originator_version=sequence,
+        topic=topic,
+        state=state,
+    )
