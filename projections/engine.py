@@ -135,29 +135,39 @@ class Projector:
         """Empty the named projections (all by default) and replay the whole log into them."""
         chosen = [p for p in self.projections if names is None or p.name in names]
         with self._lock:
-            with self.engine.begin() as connection:
-                for projection in chosen:
-                    projection.reset(connection)
-                    connection.execute(
-                        update(positions)
-                        .where(positions.c.name == projection.name)
-                        .values(position=0, generation=positions.c.generation + 1)
-                    )
-            for projection in chosen:
-                self._committed[projection.name] = 0
+            # Start the decoder first: it reads only the log, and its start (a new
+            # interpreter, the ledger opened, keys unwrapped) overlaps the reset.
+            pipeline = None
+            if chosen and self.log_source is not None and worth_a_process(self.reader.head()):
+                pipeline = PipelinedLog(self.log_source, 0, self.rebuild_batch_size)
             # The bulk loop makes no reference cycles, but millions of live
             # objects make each cyclic collection slow: a third of the time.
             collecting = gc.isenabled()
             gc.disable()
             try:
+                self._reset(chosen)
                 with keys_held_for_replay(self.app):
                     done = 0
-                    if self.log_source is not None and worth_a_process(self.reader.head()):
-                        done = self._replay_pipelined(self.log_source, progress)
+                    if pipeline is not None:
+                        done = self._replay_pipelined(pipeline, progress)
                     return done + self._catch_up(self.rebuild_batch_size, progress, None)
             finally:
+                if pipeline is not None:
+                    pipeline.close()
                 if collecting:
                     gc.enable()
+
+    def _reset(self, chosen: Sequence[Projection]) -> None:
+        with self.engine.begin() as connection:
+            for projection in chosen:
+                projection.reset(connection)
+                connection.execute(
+                    update(positions)
+                    .where(positions.c.name == projection.name)
+                    .values(position=0, generation=positions.c.generation + 1)
+                )
+        for projection in chosen:
+            self._committed[projection.name] = 0
 
     def follow(
         self,
@@ -206,13 +216,15 @@ class Projector:
                 progress(len(page))
         return done
 
-    def _replay_pipelined(self, source: LogSource, progress: Progress | None) -> int:
-        """Replay with a decoder process; stops early (the caller catches up) on any upset."""
+    def _replay_pipelined(self, pipeline: PipelinedLog, progress: Progress | None) -> int:
+        """Replay from the start with a decoder process; stops early (the caller
+        catches up) on any upset.  The caller closes ``pipeline``."""
         marks = self._positions()
         start = min(marks[p.name][0] for p in self.projections)
         done = 0
-        pipeline = PipelinedLog(source, start, self.rebuild_batch_size)
         try:
+            if start != 0:
+                return 0  # not every projection was reset: catch up in-process
             for last, count, events in pipeline:
                 marks = self._positions()
                 if min(marks[p.name][0] for p in self.projections) != start:
@@ -225,8 +237,6 @@ class Projector:
                     progress(count)
         except DecoderFailed as failed:
             log.warning("replaying in this process instead: %s", failed)
-        finally:
-            pipeline.close()
         return done
 
     def _project(self, marks: dict[str, tuple[int, int]], page: Sequence[Notification]) -> bool:
