@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.storage.application import LedgerApplication
 
+from .checkpoints import BackgroundCheckpoints, background_checkpoints
 from .facts import LoggedEvent
 from .listen import PostgresListener
 from .log import LogReader, decode_page, keys_held_for_replay
@@ -101,6 +102,8 @@ class Projector:
         self._lock = threading.Lock()
         # Where this process last left each projection: a cache is only valid from there.
         self._committed: dict[str, int] = {}
+        # During a rebuild on SQLite: the log is checkpointed beside the batches.
+        self._checkpoints: BackgroundCheckpoints | None = None
         self._ensure_positions()
 
     # -- running ------------------------------------------------------------
@@ -144,6 +147,7 @@ class Projector:
             # objects make each cyclic collection slow: a third of the time.
             collecting = gc.isenabled()
             gc.disable()
+            self._checkpoints = background_checkpoints(self.engine)
             try:
                 self._reset(chosen)
                 with keys_held_for_replay(self.app):
@@ -154,6 +158,9 @@ class Projector:
             finally:
                 if pipeline is not None:
                     pipeline.close()
+                checkpoints, self._checkpoints = self._checkpoints, None
+                if checkpoints is not None:
+                    checkpoints.finish()
                 if collecting:
                     gc.enable()
 
@@ -264,7 +271,8 @@ class Projector:
     def _commit_batch(
         self, marks: dict[str, tuple[int, int]], last: int, events: list[LoggedEvent]
     ) -> None:
-        with self.engine.begin() as connection:
+        checkpoints = self._checkpoints
+        with checkpoints.batch() if checkpoints else self.engine.begin() as connection:
             for projection in self.projections:
                 position, generation = marks[projection.name]
                 if position >= last:

@@ -401,3 +401,43 @@ def test_the_decoder_frames_raw_rows_exactly_as_it_frames_decoded_events(
     last, count, events = pipeline.decoded_frame(framed, {})
     assert (last, count, len(events)) == (rows[-1][0], 17, 9)  # the erased's 8 are left out
     assert [e.student_id for e in events] == [kept] * 8 + [erased]  # its erasure event stays
+
+
+def test_a_sqlite_rebuild_checkpoints_beside_its_batches_and_restores_the_setting(
+    quiet_ledger: Ledger,
+) -> None:
+    """Its commits do not stop to copy the log back; the log is copied back by the end."""
+    from projections import checkpoints
+
+    engine = quiet_ledger.projections.engine
+    if engine.dialect.name != "sqlite":
+        assert checkpoints.background_checkpoints(engine) is None  # nothing to do
+        return
+    for _ in range(3):
+        a_year_of_records(quiet_ledger)
+    started: list[int] = []
+    real = checkpoints.BackgroundCheckpoints._checkpoint
+
+    def counted(self: checkpoints.BackgroundCheckpoints) -> None:
+        started.append(1)
+        real(self)
+
+    projector = Projector(
+        quiet_ledger.app,
+        engine,
+        default_projections(sealer_of(quiet_ledger)),
+        rebuild_batch_size=5,
+    )
+    quiet_ledger.projections.projector.catch_up()
+    expected = snapshot(quiet_ledger)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checkpoints.BackgroundCheckpoints, "_checkpoint", counted)
+        assert projector.rebuild() == 24
+    assert snapshot(quiet_ledger) == expected
+    assert len(started) >= 5  # one after each batch, and a last one
+    with engine.connect() as connection:
+        setting = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        busy, frames, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    assert setting == checkpoints.DEFAULT_AUTOCHECKPOINT
+    assert busy == 0
+    assert frames == copied
