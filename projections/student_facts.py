@@ -74,7 +74,7 @@ class _Batch:
     """What one batch changes, before it is written."""
 
     registrations: dict[UUID, Registration]
-    new: dict[Key, Fact]
+    new: dict[UUID, dict[int, Fact]]  # each student's new facts by sequence, in log order
     replaced: dict[Key, Fact]  # stored facts a correction changed
     deleted: set[Key]  # stored facts a retraction removed
     roll_changed: set[UUID]
@@ -109,7 +109,6 @@ class StudentFactsProjection:
             if e.kind in {"correction", "retraction"}
         }
         sealer = self.sealer.scoped()
-        sealer.warm({e.student_id for e in events})  # one query per 500, not one per student
         runs = load_runs(
             connection,
             sealer,
@@ -132,11 +131,16 @@ class StudentFactsProjection:
             # Most events are a new fact: keep that path short.
             kind = event.kind
             if kind in FOLDED_KINDS:
-                new[(event.student_id, event.sequence)] = new_fact(event)
+                student = event.student_id
+                facts_of = new.get(student)
+                if facts_of is None:
+                    facts_of = new[student] = {}
+                facts_of[event.sequence] = new_fact(event)
                 if kind in ROLL_KINDS:
-                    roll_changed.add(event.student_id)
+                    roll_changed.add(student)
             else:
                 self._apply(batch, event, stored_facts, stored_registrations)
+        sealer.warm([*new, *batch.registrations])  # one query per 500, not one per student
         self._write(connection, batch, sealer)
 
     def _apply(
@@ -170,20 +174,23 @@ class StudentFactsProjection:
                     found.evidence.append(event.sequence)
                 batch.registrations[student] = found
                 return
-            fact = batch.new.get(key) or batch.replaced.get(key)
+            new = batch.new.get(student, {})
+            fact = new.get(key[1]) or batch.replaced.get(key)
             if fact is None and key not in batch.deleted:
                 fact = stored_facts.get(key)
             if fact is None:
                 return  # amends an entry that is not a fact (a legal hold, say)
             if fact.kind in ROLL_KINDS:
                 batch.roll_changed.add(student)
-            target = batch.new if key in batch.new else batch.replaced
             if kind == "retraction":
-                target.pop(key, None)
+                if new.pop(key[1], None) is None:
+                    batch.replaced.pop(key, None)
                 if key in stored_facts:
                     batch.deleted.add(key)
+            elif key[1] in new:
+                new[key[1]] = corrected(fact, event.data["changes"], event.sequence)
             else:
-                target[key] = corrected(fact, event.data["changes"], event.sequence)
+                batch.replaced[key] = corrected(fact, event.data["changes"], event.sequence)
 
     def _write(self, connection: Connection, batch: _Batch, sealer: RowSealer) -> None:
         erased = batch.erased
@@ -209,11 +216,11 @@ class StudentFactsProjection:
             ]
             if run:
                 runs.append((student, run))
-        fresh: dict[UUID, list[Fact]] = {}
-        for (student, _), fact in batch.new.items():  # log order: ascending per student
-            if student not in erased:
-                fresh.setdefault(student, []).append(fact)
-        runs += fresh.items()
+        runs += [
+            (student, list(by_sequence.values()))  # log order: ascending
+            for student, by_sequence in batch.new.items()
+            if by_sequence and student not in erased
+        ]
         rows = [row for s, run in runs if (row := fact_rows(sealer, s, run)) is not None]
         insert_many(connection, facts, FACT_COLUMNS, rows)
         registrations = [
@@ -231,7 +238,11 @@ class StudentFactsProjection:
         spells = self._spells
         if spells is None:
             return
-        for (student, sequence), fact in (*batch.new.items(), *batch.replaced.items()):
+        for student, by_sequence in batch.new.items():
+            for sequence, fact in by_sequence.items():
+                if fact.kind in ROLL_KINDS:
+                    spells.setdefault(student, {})[sequence] = fact
+        for (student, sequence), fact in batch.replaced.items():
             if fact.kind in ROLL_KINDS:
                 spells.setdefault(student, {})[sequence] = fact
         for student, sequence in batch.deleted:
