@@ -69,3 +69,21 @@ def delete_many(
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     where = " AND ".join(f"{c} = {mark}" for c in key_columns)
     connection.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", list(keys))
+
+
+def empty(connection: Connection, *tables: Table) -> None:
+    """Remove every row of these tables, inside the caller's transaction (a rebuild's reset).
+
+    PostgreSQL: ``TRUNCATE``, which leaves no dead rows behind.  A ``DELETE``
+    of a whole table left millions of them until a vacuum, and the planner
+    then scanned them on every lookup during the rebuild (several seconds
+    per million events).  It briefly locks the tables against readers, until
+    the reset commits.  SQLite: ``DELETE`` (it frees the pages; secure_delete
+    overwrites them).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)}")
+        return
+    for table in tables:
+        connection.exec_driver_sql(f"DELETE FROM {table.name}")
+

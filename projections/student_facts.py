@@ -49,7 +49,7 @@ from .facts import (
     registration_of,
 )
 from .sealing import RowSealer
-from .sql import delete_many, insert_many
+from .sql import delete_many, empty, insert_many
 from .tables import facts, roll, students
 
 CACHE_LIMIT = 500_000
@@ -280,8 +280,7 @@ class StudentFactsProjection:
         insert_many(connection, roll, ROLL_COLUMNS, [r for rows in computed.values() for r in rows])
 
     def reset(self, connection: Connection) -> None:
-        for table in (roll, facts, students):
-            connection.execute(delete(table))
+        empty(connection, roll, facts, students)
         self._spells, self._withdrawn, self._rolls = {}, set(), {}
 
     def forget_cache(self) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, delete, select
 
 from .facts import LoggedEvent
 from .sealing import RowSealer, seal_or_none, timeline_purpose
-from .sql import delete_many, insert_many
+from .sql import delete_many, empty, insert_many
 from .tables import timeline
 
 TIMELINE_KINDS = frozenset(
@@ -100,7 +100,7 @@ class TimelineProjection:
         insert_many(connection, timeline, COLUMNS, sealed)
 
     def reset(self, connection: Connection) -> None:
-        connection.execute(delete(timeline))
+        empty(connection, timeline)
 
     def forget_cache(self) -> None:
         """Nothing cached: every batch reads what it amends."""
