@@ -42,9 +42,7 @@ def engine_for(database_url: str, *, durable: bool = True) -> Engine:
     schema = query.pop("schema", [None])[0]
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
     plain = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
-    return create_engine(
-        plain, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
-    )
+    return create_engine(plain, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:

@@ -86,4 +86,3 @@ def empty(connection: Connection, *tables: Table) -> None:
         return
     for table in tables:
         connection.exec_driver_sql(f"DELETE FROM {table.name}")
-
