@@ -6,10 +6,11 @@ holds the two to that).  The library's ``select_notifications`` builds a
 ``UUID`` from text for every row and maps rows by column name, which alone
 costs more than the rebuild's whole budget (see docs/projections.md), so on
 the two recorders we use, the same query is run with positional rows and a
-cache of stream ids.  Decoding always goes through the application's mapper
-(``read_stored_document``), so per-student decryption stays its business; an
-event whose student was erased reads as absent (``LedgerMapper.read_documents``)
-and is skipped.
+cache of stream ids (``rows`` gives the raw tuples, which the decoder process
+frames without making objects).  Decoding always goes through the ledger's
+mapper (a :class:`~ledger.storage.page_reader.PageReader`, which a replay keeps
+for all its pages), so per-student decryption stays its business; an event
+whose student was erased reads as absent and is skipped.
 """
 
 from __future__ import annotations
