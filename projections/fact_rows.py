@@ -161,30 +161,40 @@ def roll_rows(student: UUID, spells_and_leavings: Iterable[Fact]) -> list[tuple[
 
     Yearly re-enrolments at the same institution in step with the year group
     make one row; the index only has to be a superset of each year's roll.
+    A spell ends at the earliest of its institution's later leavings and the
+    next enrolment (enrolments are taken in academic-year order, so the next
+    one has the smallest later year).  Recomputed for every student whose
+    enrolments change in a batch, so kept lean; a property test holds it to
+    the plain statement of the rule.
     """
-    ordered = sorted(spells_and_leavings, key=lambda f: (f.occurred_on, f.sequence))
-    enrolments = sorted(
-        (f for f in ordered if f.kind == "enrolment"),
-        key=lambda f: (int(f.data["academic_year"]), f.occurred_on, f.sequence),
-    )
-    leavings = [f for f in ordered if f.kind == "leaving"]
+    enrolments: list[Fact] = []
+    leavings: list[tuple[str | None, date, int]] = []
+    for fact in spells_and_leavings:
+        if fact.kind == "enrolment":
+            enrolments.append(fact)
+        elif fact.kind == "leaving":
+            day = fact.occurred_on
+            leavings.append((fact.data.get("institution_id"), day, academic_year_of(day)))
+    enrolments.sort(key=_enrolment_order)
     rows: list[list[Any]] = []
+    last: list[Any] | None = None
     for index, spell in enumerate(enrolments):
         institution = str(spell.data["institution_id"])
-        ends = [
-            academic_year_of(leaving.occurred_on)
-            for leaving in leavings
-            if leaving.data.get("institution_id") == institution
-            and leaving.occurred_on >= spell.occurred_on
-        ]
-        ends += [int(later.data["academic_year"]) for later in enrolments[index + 1 :]]
         year = int(spell.data["academic_year"])
+        began = spell.occurred_on
+        ends = [left for where, day, left in leavings if where == institution and day >= began]
+        if index + 1 < len(enrolments):
+            ends.append(int(enrolments[index + 1].data["academic_year"]))
         until = max(min(ends), year) if ends else None
         year0 = year - int(spell.data["year_group"])
-        last = rows[-1] if rows else None
         if last is not None and last[2] == institution and last[6] == year0 and last[5] == year:
             last[5] = until
             continue
         kind = str(spell.data.get("institution_kind", "school"))
-        rows.append([student.hex, spell.sequence, institution, kind, year, until, year0])
+        last = [student.hex, spell.sequence, institution, kind, year, until, year0]
+        rows.append(last)
     return [tuple(row) for row in rows]
+
+
+def _enrolment_order(fact: Fact) -> tuple[int, date, int]:
+    return (int(fact.data["academic_year"]), fact.occurred_on, fact.sequence)

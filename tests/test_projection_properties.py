@@ -20,9 +20,10 @@ from sqlalchemy import Connection
 
 from api.bootstrap import Ledger
 from ledger.service import Command
+from projections.calendar import academic_year_of
 from projections.engine import Projector
-from projections.fact_rows import load_student_facts
-from projections.facts import LoggedEvent, fold
+from projections.fact_rows import load_student_facts, roll_rows
+from projections.facts import Fact, LoggedEvent, fold
 from projections.log import stream_events
 from projections.readside import default_projections
 from projections.sealing import RowSealer
@@ -167,3 +168,75 @@ def test_a_worker_killed_mid_batch_and_restarted_ends_in_the_same_state(
     recovered = snapshot(quiet_ledger)
     restarted.rebuild()
     assert snapshot(quiet_ledger) == recovered
+
+
+def reference_roll_rows(
+    student: UUID, spells_and_leavings: Sequence[Fact]
+) -> list[tuple[Any, ...]]:
+    """The rolls rule stated plainly: each spell ends at the earliest of its institution's
+    later leavings and every later enrolment; in-step yearly spells at one place merge."""
+    ordered = sorted(spells_and_leavings, key=lambda f: (f.occurred_on, f.sequence))
+    enrolments = sorted(
+        (f for f in ordered if f.kind == "enrolment"),
+        key=lambda f: (int(f.data["academic_year"]), f.occurred_on, f.sequence),
+    )
+    leavings = [f for f in ordered if f.kind == "leaving"]
+    rows: list[list[Any]] = []
+    for index, spell in enumerate(enrolments):
+        institution = str(spell.data["institution_id"])
+        ends = [
+            academic_year_of(leaving.occurred_on)
+            for leaving in leavings
+            if leaving.data.get("institution_id") == institution
+            and leaving.occurred_on >= spell.occurred_on
+        ]
+        ends += [int(later.data["academic_year"]) for later in enrolments[index + 1 :]]
+        year = int(spell.data["academic_year"])
+        until = max(min(ends), year) if ends else None
+        year0 = year - int(spell.data["year_group"])
+        last = rows[-1] if rows else None
+        if last is not None and last[2] == institution and last[6] == year0 and last[5] == year:
+            last[5] = until
+            continue
+        kind = str(spell.data.get("institution_kind", "school"))
+        rows.append([student.hex, spell.sequence, institution, kind, year, until, year0])
+    return [tuple(row) for row in rows]
+
+
+spell_or_leaving = st.one_of(
+    st.builds(
+        lambda year, group, where, kind, day: (
+            "enrolment",
+            {
+                "academic_year": year,
+                "year_group": group,
+                "institution_id": where,
+                "institution_kind": kind,
+            },
+            date(year, 9, 1) + timedelta(days=day),
+        ),
+        st.integers(2015, 2022),
+        st.integers(7, 13),
+        st.sampled_from(["100001", "100002", "130003"]),
+        st.sampled_from(["school", "college"]),
+        st.integers(-30, 300),
+    ),
+    st.builds(
+        lambda where, day: ("leaving", {"institution_id": where}, date(2015, 7, 1) + day),
+        st.sampled_from(["100001", "100002", "130003", None]),
+        st.timedeltas(timedelta(0), timedelta(days=3_000)),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(spell_or_leaving, max_size=12))
+def test_the_rolls_index_rows_follow_the_plainly_stated_rule(
+    entries: list[tuple[str, dict[str, Any], date]],
+) -> None:
+    student = UUID(int=7)
+    facts = [
+        Fact(sequence, kind, day, {k: v for k, v in data.items() if v is not None})
+        for sequence, (kind, data, day) in enumerate(entries, start=2)
+    ]
+    assert roll_rows(student, facts) == reference_roll_rows(student, facts)
