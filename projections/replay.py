@@ -15,6 +15,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger.storage.application import LedgerApplication
+from ledger.storage.page_reader import PageReader
 
 from .calendar import end_of_day
 from .facts import FactsBuilder, LoggedEvent, StudentFacts, fold
@@ -36,8 +37,9 @@ def replay_all(
     """Every student's facts as the ledger knew them at the end of ``known_at``."""
     cutoff = None if known_at is None else end_of_day(known_at)
     builders: dict[UUID, FactsBuilder] = {}
+    reader = PageReader(app.ledger_mapper)  # each student's key looked up once, not per page
     for page in LogReader(app).pages(0, PAGE):
-        for event in decode_page(app, page):
+        for event in decode_page(app, page, reader):
             if cutoff is not None and _recorded(event) > cutoff:
                 continue
             if event.kind == "erasure":

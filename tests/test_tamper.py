@@ -279,7 +279,7 @@ def test_a_changed_leaf_in_the_log_names_the_event_it_stands_for(
 
 
 def test_a_page_read_in_bulk_says_exactly_what_reading_each_event_says(ledger: Ledger) -> None:
-    """Replays open pages in bulk (``read_documents``): same documents, erased students absent,
+    """Replays open pages in bulk (``PageReader``): same documents, erased students absent,
     and a flipped byte still refused."""
     amara, ben = two_students(ledger)
     ledger.service.erase(ben, "request")
@@ -293,7 +293,7 @@ def test_a_page_read_in_bulk_says_exactly_what_reading_each_event_says(ledger: L
             return None
 
     expected = [one_by_one(n) for n in page]
-    assert app.ledger_mapper.read_documents(page) == expected
+    assert PageReader(app.ledger_mapper).read(page) == expected
     replay = PageReader(app.ledger_mapper)  # one reader for every page of a replay
     assert [
         d for start in range(0, len(page), 3) for d in replay.read(page[start : start + 3])
@@ -307,4 +307,4 @@ def test_a_page_read_in_bulk_says_exactly_what_reading_each_event_says(ledger: L
     set_state(db, amara, 3, bytes(state))
     tampered = list(app.recorder.select_notifications(0, 1_000))
     with pytest.raises(InvalidTag):
-        app.ledger_mapper.read_documents(tampered)
+        PageReader(app.ledger_mapper).read(tampered)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -44,7 +43,6 @@ from ..crypto.keyring import Keyring, WrappedKey
 from ..errors import StudentErased
 from ..events import ERASED_MARKER
 from ..student import StudentRecord
-from .page_reader import PageReader
 
 IDENTIFIER_KINDS = ("upn", "uln")
 CLEAR_KINDS = frozenset({"erasure"})
@@ -317,14 +315,6 @@ class LedgerMapper(Mapper[Any]):
             raise StudentErased("this student's personal data has been erased")
         document: dict[str, Any] = orjson.loads(plaintext)
         return document
-
-    def read_documents(self, stored_events: Sequence[StoredEvent]) -> list[dict[str, Any] | None]:
-        """:meth:`read_document` for a page of the log; None where the student is erased.
-
-        See :class:`ledger.storage.page_reader.PageReader`, which a replay keeps
-        for every page it reads.
-        """
-        return PageReader(self).read(stored_events)
 
     def document_or_none(self, stored_event: StoredEvent) -> dict[str, Any] | None:
         """:meth:`read_document`, None where the student is erased."""
