@@ -441,3 +441,36 @@ def test_a_sqlite_rebuild_checkpoints_beside_its_batches_and_restores_the_settin
     assert setting == checkpoints.DEFAULT_AUTOCHECKPOINT
     assert busy == 0
     assert frames == copied
+
+
+def test_a_page_holding_a_versioned_event_is_framed_through_the_mapper_to_be_upcast(
+    quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw-row path has no upcasters: a document with a class version takes the event path."""
+    from ledger.storage.page_reader import PageReader
+    from projections import pipeline
+    from projections.log import LogReader, decode_page
+
+    a_year_of_records(quiet_ledger)
+    app = quiet_ledger.app
+    log = LogReader(app)
+    rows = log.rows(0, 100)
+    expected = pipeline.decoded_frame(
+        pipeline._encoded(rows[-1][0], len(rows), decode_page(app, log.notifications(rows))), {}
+    )
+    real = PageReader.read_rows
+    upcast: list[int] = []
+
+    def versioned(self: PageReader, page: Any) -> Any:
+        documents = real(self, page)
+        documents[0] = {**documents[0], "class_version": 1}
+        return documents
+
+    monkeypatch.setattr(PageReader, "read_rows", versioned)
+    monkeypatch.setattr(
+        "projections.pipeline.decode_page",
+        lambda *args: upcast.append(1) or decode_page(*args),
+    )
+    framed = pipeline._frame(app, log, PageReader(app.ledger_mapper), rows)
+    assert upcast == [1]
+    assert pipeline.decoded_frame(framed, {}) == expected
