@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from api.access_log import SqlAccessLog
-from api.auth.tokens import TokenStore
-from api.database import create_tables, engine_for, read_side_engine
-from ledger.clock import Clock, SystemClock
-from ledger.evidence.service import EvidenceService, signer_for
-from ledger.service import LedgerService
-from ledger.settings import Settings, load_keys
+from api.config import Settings, load_keys
+from api.store.access_log import SqlAccessLog
+from api.store.database import create_tables, engine_for, read_side_engine
+from api.store.tokens import TokenStore
+from ledger.domain.clock import Clock, SystemClock
+from ledger.service.evidence import EvidenceService, signer_for
+from ledger.service.ledger_service import LedgerService
 from ledger.storage.application import LedgerApplication
-from projections.pipeline import LogSource
-from projections.readside import ReadModels, build_read_models
+from projections.runner.pipeline import LogSource
+from projections.views.readside import ReadModels, build_read_models
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Ledger:
     engine: Engine  # the edge's own tables: users, tokens, access log
     tokens: TokenStore
     evidence: EvidenceService  # the global Merkle log, signed checkpoints and proofs
-    projections: ReadModels  # benchmark, timeline and destination views (projections.queries)
+    projections: ReadModels  # benchmark, timeline and destination views (projections.views.queries)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

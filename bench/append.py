@@ -46,8 +46,8 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from ledger.identifiers import make_upn
-from ledger.service import Command, LedgerService
+from ledger.domain.identifiers import make_upn
+from ledger.service.ledger_service import Command, LedgerService
 from ledger.storage.application import LedgerApplication
 from ledger.storage.urls import environment_for
 

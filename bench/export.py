@@ -26,14 +26,14 @@ from uuid import UUID
 import psycopg
 
 from api.bootstrap import Ledger, build
-from api.export import RENDERERS
-from ledger.access import SYSTEM
-from ledger.clock import SimulatedClock
-from ledger.errors import StudentNotFound
-from ledger.export import export_record
-from ledger.identifiers import make_upn
-from ledger.service import Command
-from ledger.settings import Settings
+from api.config import Settings
+from api.render import RENDERERS
+from ledger.domain.access import SYSTEM
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import StudentNotFound
+from ledger.domain.identifiers import make_upn
+from ledger.service.export import export_record
+from ledger.service.ledger_service import Command
 
 START = date(2020, 9, 7)
 KINDS = (

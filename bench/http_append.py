@@ -32,11 +32,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api import examples
 from api.bootstrap import build
-from ledger.access import Actor
-from ledger.settings import Settings
-from ledger.vocabulary import Role
+from api.config import Settings
+from api.http import examples
+from ledger.domain.access import Actor
+from ledger.domain.vocabulary import Role
 from tests import factories
 
 SCHOOL = "100001"

@@ -7,7 +7,7 @@ Each run starts empty (a fresh SQLite file, or a fresh PostgreSQL schema that
 is dropped afterwards), imports a students file (``--students`` pupils, each
 with an enrolment), then an activities CSV of ``--rows`` rows (seven activity
 types, rows in date order so every batch touches many students) through
-``api.imports.mis.MisImport`` exactly as ``careers-ledger import-csv`` does:
+``ledger.service.imports.mis.importer.MisImport`` exactly as ``careers-ledger import-csv`` does:
 parse, validate with the ledger's payload models, match each UPN, append in
 batches of ``--batch-rows`` through ``LedgerService.execute`` (hash chain,
 identifier index, Merkle log and per-student encryption included).  It also
@@ -37,13 +37,13 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from api.bootstrap import Ledger, build
-from api.imports.mis import MisImport, import_secret
-from ledger.access import Actor
-from ledger.identifiers import make_upn
-from ledger.mis import ImportOptions, parse_file
-from ledger.settings import Settings, load_keys
+from api.config import Settings, load_keys
+from ledger.domain.access import Actor
+from ledger.domain.identifiers import make_upn
+from ledger.domain.vocabulary import Role
+from ledger.service.imports.mis import ImportOptions, parse_file
+from ledger.service.imports.mis.importer import MisImport, import_secret
 from ledger.storage.urls import environment_for
-from ledger.vocabulary import Role
 
 ACTOR = Actor("bench", Role.SYSTEM, institution_id="100001")
 FIRST_DAY = date(2023, 9, 4)
@@ -203,7 +203,7 @@ def main() -> None:
         )
         options = ImportOptions(today=date.today(), institution_id="100001")
         timed(
-            "activities: parse + validate only (ledger.mis)",
+            "activities: parse + validate only (ledger.service.imports.mis)",
             args.rows,
             lambda: sum(1 for _ in parse_file("activities", activities, options, secret).rows),
         )

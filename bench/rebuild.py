@@ -39,18 +39,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.database import engine_for, read_side_engine
-from api.demo.plan import in_recorded_order
-from api.demo.runner import DemoOptions, plan_demo
-from ledger.clock import SimulatedClock
-from ledger.crypto import envelope
-from ledger.service import Command, LedgerService
-from ledger.settings import Settings, load_keys
+from api.cli.demo.plan import in_recorded_order
+from api.cli.demo.runner import DemoOptions, plan_demo
+from api.config import Settings, load_keys
+from api.store.database import engine_for, read_side_engine
+from ledger.domain.clock import SimulatedClock
+from ledger.service.ledger_service import Command, LedgerService
 from ledger.storage.application import LedgerApplication
+from ledger.storage.crypto import envelope
 from ledger.storage.page_reader import PageReader
-from projections.log import decode_page, keys_held_for_replay
-from projections.pipeline import LogSource
-from projections.readside import ReadModels, build_read_models
+from projections.runner.log import decode_page, keys_held_for_replay
+from projections.runner.pipeline import LogSource
+from projections.views.readside import ReadModels, build_read_models
 
 EVENTS_PER_PUPIL = 53.5  # what the demo plans per pupil on roll (measured)
 WRITE_BATCH = 5_000

@@ -29,8 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from api.bootstrap import Ledger, build
-from ledger import chain, merkle
-from ledger.settings import Settings
+from api.config import Settings
+from ledger.domain import chain, merkle
 
 PER_STUDENT = 50
 TOPIC = "careers-ledger/GuidanceInterviewRecorded/v1"

@@ -1,5 +1,5 @@
 """The read side: projections of the ledger's log and the rules that judge them.
 
-Start at :mod:`projections.queries` (what can be asked) and
+Start at :mod:`projections.views.queries` (what can be asked) and
 ``docs/projections.md`` (how it works and which rule decisions it makes).
 """

@@ -15,10 +15,10 @@ from uuid import UUID
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.bootstrap import Ledger
-from ledger.access import Actor
-from ledger.vocabulary import Role
+from api.http.app import create_app
+from ledger.domain.access import Actor
+from ledger.domain.vocabulary import Role
 from tests import factories
 
 SCHOOL_A = "100001"

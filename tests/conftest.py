@@ -16,8 +16,8 @@ import psycopg
 import pytest
 
 from api.bootstrap import Ledger, build
-from ledger.clock import SimulatedClock
-from ledger.settings import Settings
+from api.config import Settings
+from ledger.domain.clock import SimulatedClock
 
 POSTGRES_URL = os.environ.get("CAREERS_LEDGER_TEST_POSTGRES_URL", "")
 START = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ledger.identifiers import make_uln, make_upn
+from ledger.domain.identifiers import make_uln, make_upn
 
 _serials = itertools.count(1)
 
@@ -191,8 +191,8 @@ class StudentStory:
         """Append an entry of ``kind`` (factory defaults, overridden); returns its sequence."""
         from datetime import date
 
-        from ledger.events import EVENT_CLASSES
-        from projections.facts import LoggedEvent
+        from ledger.domain.events import EVENT_CLASSES
+        from projections.rules.facts import LoggedEvent
 
         build = registration if kind == "registration" else PAYLOADS.get(kind, dict)
         model = EVENT_CLASSES[kind].PAYLOAD
@@ -225,7 +225,7 @@ class StudentStory:
         )
 
     def facts(self) -> Any:
-        from projections.facts import fold
+        from projections.rules.facts import fold
 
         return fold(self.student_id, self.events)
 

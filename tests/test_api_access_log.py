@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from api.access_log import access_log_table
 from api.bootstrap import Ledger
-from ledger.access import Actor
-from ledger.access_log import AccessPurpose
-from ledger.vocabulary import Role
+from api.store.access_log import access_log_table
+from ledger.domain.access import Actor
+from ledger.domain.access_log import AccessPurpose
+from ledger.domain.vocabulary import Role
 from tests.api_support import World, world_of
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.access_log import SqlAccessLog
-from api.database import create_tables, engine_for
-from ledger.access_log import AccessEntry, AccessLog, AccessPurpose, InMemoryAccessLog
+from api.store.access_log import SqlAccessLog
+from api.store.database import create_tables, engine_for
+from ledger.domain.access_log import AccessEntry, AccessLog, AccessPurpose, InMemoryAccessLog
 
 WHEN = datetime(2025, 1, 10, 9, tzinfo=UTC)
 

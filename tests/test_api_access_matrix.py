@@ -1,6 +1,6 @@
 """Role x endpoint x {own, same institution, other institution, missing}.
 
-Every cell is a real HTTP request.  The rules live in ``ledger.access``; this
+Every cell is a real HTTP request.  The rules live in ``ledger.domain.access``; this
 matrix checks the API applies them everywhere: nothing out of scope answers
 anything but 404, auditors never write, students write only their own
 reflections and part-time work, and a refused write leaves the ledger as it was.
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from api import examples
 from api.bootstrap import Ledger
-from api.routes.entries import APPENDABLE
+from api.http import examples
+from api.http.routes.entries import APPENDABLE
 from tests.api_support import ROLES, World, key, world_of
 
 TARGETS = ("own", "same", "other", "missing")

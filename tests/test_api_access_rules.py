@@ -1,4 +1,4 @@
-"""The access rules the API relies on, checked directly on ``ledger.access`` (no HTTP)."""
+"""The access rules the API relies on, checked directly on ``ledger.domain.access`` (no HTTP)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ledger import access
-from ledger.access import Actor
-from ledger.errors import Forbidden, StudentNotFound
-from ledger.student import StudentRecord
-from ledger.vocabulary import Role
+from ledger.domain import access
+from ledger.domain.access import Actor
+from ledger.domain.errors import Forbidden, StudentNotFound
+from ledger.domain.student import StudentRecord
+from ledger.domain.vocabulary import Role
 
 SCHOOL = "100001"
 ELSEWHERE = "100002"

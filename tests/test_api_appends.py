@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from api import examples
 from api.bootstrap import Ledger
-from api.routes.entries import APPENDABLE, HANDLED_ELSEWHERE
-from ledger.events import ENTRY_KINDS
+from api.http import examples
+from api.http.routes.entries import APPENDABLE, HANDLED_ELSEWHERE
+from ledger.domain.events import ENTRY_KINDS
 from tests import factories
 from tests.api_support import World, key, world_of
 

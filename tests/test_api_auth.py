@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.auth.tokens import tokens_table, users_table
 from api.bootstrap import Ledger
-from api.cli import app as cli
-from ledger.errors import ValidationFailed
-from ledger.settings import Settings
+from api.cli.main import app as cli
+from api.config import Settings
+from api.store.tokens import tokens_table, users_table
+from ledger.domain.errors import ValidationFailed
 from tests.api_support import World, world_of
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from api import examples
-from api.app import create_app
 from api.bootstrap import Ledger
+from api.http import examples
+from api.http.app import create_app
 from tests import factories
 from tests.api_support import SCHOOL_A, serving
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from api import examples
 from api.bootstrap import Ledger
-from api.group_commit import GroupCommitService
-from ledger.access import Actor
-from ledger.errors import Forbidden, LedgerError, ValidationFailed
-from ledger.service import LedgerService
-from ledger.vocabulary import Role
+from api.http import examples
+from ledger.domain.access import Actor
+from ledger.domain.errors import Forbidden, LedgerError, ValidationFailed
+from ledger.domain.vocabulary import Role
+from ledger.service.group_commit import GroupCommitService
+from ledger.service.ledger_service import LedgerService
 from tests import factories
 from tests.api_support import SCHOOL_A
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from api import examples
 from api.bootstrap import Ledger
-from api.catch_up import ReadSideFollower
+from api.http import examples
+from projections.runner.follower import ReadSideFollower
 from tests.api_support import World, build_world, key, world_of
 
 

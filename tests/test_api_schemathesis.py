@@ -22,8 +22,8 @@ import psycopg
 import pytest
 
 from api.bootstrap import build
-from ledger.clock import SimulatedClock
-from ledger.settings import Settings
+from api.config import Settings
+from ledger.domain.clock import SimulatedClock
 from tests.api_support import ROLES, build_world, serving
 from tests.conftest import POSTGRES_URL, START, _libpq
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 
 
 def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:

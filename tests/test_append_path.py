@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 
 from api.bootstrap import Ledger, build
-from ledger.clock import SimulatedClock
-from ledger.errors import VersionConflict
-from ledger.service import Command
-from ledger.settings import Settings
+from api.config import Settings
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import VersionConflict
+from ledger.service.ledger_service import Command
 from tests import factories
 
 

@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Ledger
-from ledger.errors import (
+from ledger.domain.errors import (
     DuplicateStudent,
     EntryNotFound,
     IdempotencyKeyReused,

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger
-from api.cli import app as cli
-from ledger.settings import Settings
+from api.cli.main import app as cli
+from api.config import Settings
 from ledger.storage.recorders import LedgerPostgresRecorder
 from tests import factories
 

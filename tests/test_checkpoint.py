@@ -11,11 +11,11 @@ import orjson
 import pytest
 
 from api.bootstrap import Ledger
-from ledger import merkle
-from ledger.errors import ValidationFailed
-from ledger.evidence.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier
-from ledger.evidence.service import CheckpointRefused, signer_for
-from ledger.settings import Settings, load_keys
+from api.config import Settings, load_keys
+from ledger.domain import merkle
+from ledger.domain.errors import ValidationFailed
+from ledger.domain.evidence.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier
+from ledger.service.evidence import CheckpointRefused, signer_for
 from tests import factories
 
 SEED = bytes(range(32))

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from api.bootstrap import Ledger
-from ledger import merkle
-from ledger.evidence.leaf import event_leaf
-from ledger.evidence.notes import Checkpoint, NoteVerifier
+from ledger.domain import merkle
+from ledger.domain.evidence.leaf import event_leaf
+from ledger.domain.evidence.notes import Checkpoint, NoteVerifier
 from tests import factories
 from tests.api_support import World, staff, world_of
 

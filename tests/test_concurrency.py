@@ -22,9 +22,9 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Ledger, build
-from ledger.clock import SimulatedClock
-from ledger.service import Appended
-from ledger.settings import Settings
+from api.config import Settings
+from ledger.domain.clock import SimulatedClock
+from ledger.service.ledger_service import Appended
 from tests import factories
 from tests.conftest import START
 

@@ -14,17 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger, build
-from api.cli import app as cli
-from api.demo.generate import plan_school
-from api.demo.plan import in_recorded_order
-from api.demo.runner import DemoOptions, DemoStats, LedgerNotEmpty, run_demo
-from api.demo.summary import where
-from ledger.clock import SimulatedClock
-from ledger.events import EVENT_CLASSES
-from ledger.identifiers import is_valid_uln, is_valid_upn
-from ledger.settings import Settings
-from projections import queries
+from api.cli.demo.generate import plan_school
+from api.cli.demo.plan import in_recorded_order
+from api.cli.demo.runner import DemoOptions, DemoStats, LedgerNotEmpty, run_demo
+from api.cli.demo.summary import where
+from api.cli.main import app as cli
+from api.config import Settings
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.events import EVENT_CLASSES
+from ledger.domain.identifiers import is_valid_uln, is_valid_upn
 from projections.rules import State
+from projections.views import queries
 
 TODAY = date(2025, 11, 20)  # a Thursday in the autumn term; fixed, so runs repeat
 NOW = datetime(2025, 11, 20, 20, 0, tzinfo=UTC)

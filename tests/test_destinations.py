@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from projections.destinations import Sustained, leaver_destinations
+from projections.rules.destinations import Sustained, leaver_destinations
 from tests.factories import StudentStory, pupil
 from tests.factories import entry as e
 

@@ -12,14 +12,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import MapperDeserialisationError
 
 from api.bootstrap import Ledger, build
-from ledger import chain
-from ledger.clock import SimulatedClock
-from ledger.crypto import MasterKey, header_of
-from ledger.crypto.envelope import FORMAT_AES_GCM, FORMAT_CLEAR
-from ledger.errors import DuplicateStudent, StudentErased, VersionConflict
-from ledger.service import Command
-from ledger.settings import Settings, load_keys
+from api.config import Settings, load_keys
+from ledger.domain import chain
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import DuplicateStudent, StudentErased, VersionConflict
+from ledger.service.ledger_service import Command
 from ledger.storage.application import LedgerApplication
+from ledger.storage.crypto import MasterKey, header_of
+from ledger.storage.crypto.envelope import FORMAT_AES_GCM, FORMAT_CLEAR
 from tests import factories
 from tests.canaries import (
     database_bytes,

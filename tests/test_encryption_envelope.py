@@ -10,9 +10,9 @@ from uuid import UUID
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from ledger.crypto import envelope
-from ledger.crypto.keyring import Keyring, KeyRow, KeyUnavailable, MasterKey
-from ledger.crypto.sealer import StudentSealer
+from ledger.storage.crypto import envelope
+from ledger.storage.crypto.keyring import Keyring, KeyRow, KeyUnavailable, MasterKey
+from ledger.storage.crypto.sealer import StudentSealer
 
 RECORDED = datetime(2025, 1, 10, 9, 30, 15, 123456, tzinfo=UTC)
 TOPIC = "careers-ledger/GuidanceInterviewRecorded/v1"

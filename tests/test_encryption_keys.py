@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger, build
-from api.cli import app as cli
-from ledger.clock import SimulatedClock
-from ledger.crypto import MasterKey
-from ledger.errors import ValidationFailed
-from ledger.settings import Settings, load_keys, new_master_key
+from api.cli.main import app as cli
+from api.config import Settings, load_keys, new_master_key
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import ValidationFailed
+from ledger.storage.crypto import MasterKey
 from tests import factories
 
 GOOD = {

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.bootstrap import Ledger, build
-from ledger.clock import SimulatedClock
-from ledger.events import EVENT_CLASSES, TOPIC_PREFIX, StudentEvent, StudentRegistered
-from ledger.settings import Settings
-from ledger.student import StudentRecord
+from api.config import Settings
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.events import EVENT_CLASSES, TOPIC_PREFIX, StudentEvent, StudentRegistered
+from ledger.domain.student import StudentRecord
 from tests import factories
 
 

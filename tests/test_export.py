@@ -15,16 +15,16 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger
-from api.cli import app as cli
-from api.export import RENDERERS
-from ledger import bundle as shapes
-from ledger import chain
-from ledger.access import Actor
-from ledger.bundle_verify import verify_bundle
-from ledger.errors import Forbidden, StudentNotFound
-from ledger.evidence.notes import Checkpoint, NoteSigner
-from ledger.export import export_record
-from ledger.vocabulary import Role
+from api.cli.main import app as cli
+from api.render import RENDERERS
+from ledger.domain import chain
+from ledger.domain.access import Actor
+from ledger.domain.errors import Forbidden, StudentNotFound
+from ledger.domain.evidence import bundle as shapes
+from ledger.domain.evidence.bundle_verify import verify_bundle
+from ledger.domain.evidence.notes import Checkpoint, NoteSigner
+from ledger.domain.vocabulary import Role
+from ledger.service.export import export_record
 from tests import factories
 
 SCHEMA = orjson.loads(

@@ -11,13 +11,13 @@ import pypdf
 import pytest
 
 from api.bootstrap import Ledger
-from api.export import RENDERERS
-from api.export.csv import COLUMNS
-from api.export.pdf_layout import unicode_font
-from ledger.access import Actor
-from ledger.bundle import b64
-from ledger.export import export_record
-from ledger.vocabulary import Role
+from api.render import RENDERERS
+from api.render.csv import COLUMNS
+from api.render.pdf_layout import unicode_font
+from ledger.domain.access import Actor
+from ledger.domain.evidence.bundle import b64
+from ledger.domain.vocabulary import Role
+from ledger.service.export import export_record
 from tests import factories
 
 SCHOOL = "100001"
@@ -163,7 +163,7 @@ def test_a_student_exports_their_own_record_as_csv_and_pdf(ledger: Ledger, amara
 def test_without_a_unicode_font_the_pdf_still_renders_in_latin_1(
     ledger: Ledger, amara: UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("api.export.pdf_layout.FONT_DIRS", ())
+    monkeypatch.setattr("api.render.pdf_layout.FONT_DIRS", ())
     text = pdf_text(rendered(ledger, amara, "pdf"))
     assert "Zoë ?ukasiewicz" in text
     assert "Advice and agreed actions" in text

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import InvalidIdentifier
-from ledger.identifiers import (
+from ledger.domain.errors import InvalidIdentifier
+from ledger.domain.identifiers import (
     UPN_CHECK_ALPHABET,
     is_valid_uln,
     is_valid_upn,

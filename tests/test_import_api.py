@@ -11,13 +11,13 @@ import orjson
 import pytest
 
 from api.bootstrap import Ledger, build
-from api.export import RENDERERS
-from api.imports.trust import TrustStore
-from ledger.access import Actor
-from ledger.clock import SimulatedClock
-from ledger.export import export_record
-from ledger.settings import Settings
-from ledger.vocabulary import Role
+from api.config import Settings
+from api.render import RENDERERS
+from api.store.trust import TrustStore
+from ledger.domain.access import Actor
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.vocabulary import Role
+from ledger.service.export import export_record
 from tests import factories
 from tests.api_support import World, world_of
 from tests.conftest import START

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.bootstrap import Ledger
-from api.cli import app as cli
+from api.cli.main import app as cli
 from tests import factories
 
 DATA = Path(__file__).parent / "data" / "mis"

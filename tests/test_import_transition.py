@@ -21,16 +21,16 @@ import psycopg
 import pytest
 
 from api.bootstrap import Ledger, build
-from api.export import RENDERERS
-from api.imports.transition import BundleRefused, TransitionImport, TransitionReport
-from api.imports.trust import TrustRefused, TrustStore
-from ledger.access import Actor
-from ledger.bundle_verify import verify_bundle
-from ledger.clock import SimulatedClock
-from ledger.errors import Forbidden
-from ledger.export import export_record
-from ledger.settings import Settings
-from ledger.vocabulary import Role
+from api.config import Settings
+from api.render import RENDERERS
+from api.store.trust import TrustRefused, TrustStore
+from ledger.domain.access import Actor
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import Forbidden
+from ledger.domain.evidence.bundle_verify import verify_bundle
+from ledger.domain.vocabulary import Role
+from ledger.service.export import export_record
+from ledger.service.imports.transition import BundleRefused, TransitionImport, TransitionReport
 from tests import factories
 from tests.conftest import POSTGRES_URL, START
 
@@ -390,7 +390,7 @@ def five_years_at_school(ledger: Ledger, clock: SimulatedClock, upn: str) -> UUI
 def test_round_trip_the_college_sees_the_same_record_and_benchmark_results(
     ledger: Ledger, clock: SimulatedClock, college: Ledger, upn: str
 ) -> None:
-    from projections.queries import student_attainment, timeline
+    from projections.views.queries import student_attainment, timeline
 
     amara = five_years_at_school(ledger, clock, upn)
     data = bundle_of(ledger, amara)

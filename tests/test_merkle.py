@@ -7,7 +7,7 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import merkle
+from ledger.domain import merkle
 
 # -- RFC 6962 section 2.1, written out as the RFC states it ------------------
 

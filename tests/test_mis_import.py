@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from api.bootstrap import Ledger
-from api.imports.mis import MisImport, import_secret
-from api.imports.report import ImportReport, rejected_csv
-from ledger import access
-from ledger.access import Actor
-from ledger.errors import Forbidden, RuleViolation
-from ledger.service import Appended, Command, LedgerService
-from ledger.vocabulary import Role
+from ledger.domain import access
+from ledger.domain.access import Actor
+from ledger.domain.errors import Forbidden, RuleViolation
+from ledger.domain.vocabulary import Role
+from ledger.service.imports.mis.importer import MisImport, import_secret
+from ledger.service.imports.mis.report import ImportReport, rejected_csv
+from ledger.service.ledger_service import Appended, Command, LedgerService
 from tests import factories
 
 DATA = Path(__file__).parent / "data" / "mis"

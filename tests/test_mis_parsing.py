@@ -11,10 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from ledger.identifiers import make_upn
-from ledger.mis import FILE_KINDS, FileRefused, ImportOptions, PlannedRow, RejectedRow, parse_file
-from ledger.mis.activity_types import ACTIVITY_TYPES
-from ledger.mis.values import label_key
+from ledger.domain.identifiers import make_upn
+from ledger.service.imports.mis import (
+    FILE_KINDS,
+    FileRefused,
+    ImportOptions,
+    PlannedRow,
+    RejectedRow,
+    parse_file,
+)
+from ledger.service.imports.mis.activity_types import ACTIVITY_TYPES
+from ledger.service.imports.mis.values import label_key
 from tests import factories
 
 DATA = Path(__file__).parent / "data" / "mis"

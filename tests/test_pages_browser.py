@@ -22,15 +22,15 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import expect
 
-from api.app import create_app
 from api.bootstrap import Ledger, build
-from api.demo.catalogue import SCHOOL_URN
-from api.demo.runner import DemoOptions, run_demo
-from api.export import RENDERERS
-from ledger.access import Actor
-from ledger.clock import SimulatedClock
-from ledger.settings import Settings
-from ledger.vocabulary import Role
+from api.cli.demo.catalogue import SCHOOL_URN
+from api.cli.demo.runner import DemoOptions, run_demo
+from api.config import Settings
+from api.http.app import create_app
+from api.render import RENDERERS
+from ledger.domain.access import Actor
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.vocabulary import Role
 from tests import factories
 from tests.api_support import serving
 

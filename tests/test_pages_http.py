@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.datastructures import FormData
 
-from api.app import create_app
 from api.bootstrap import Ledger
+from api.config import Settings, session_key
+from api.http.app import create_app
 from api.pages import charts
 from api.pages.forms import entry_form, errors_by_field, read_payload
 from api.pages.session import Session, SessionCodec
-from ledger.errors import FieldProblem, ValidationFailed
-from ledger.settings import Settings, session_key
+from ledger.domain.errors import FieldProblem, ValidationFailed
 from tests.api_support import SCHOOL_A, register
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -203,8 +203,8 @@ def test_the_evidence_pack_pdf_is_made_even_without_the_dejavu_fonts(
     from api.pages import evidence_pdf
     from api.pages.dashboard import Filters
     from api.pages.evidence import evidence_pack
-    from ledger.access import Actor
-    from ledger.vocabulary import Role
+    from ledger.domain.access import Actor
+    from ledger.domain.vocabulary import Role
 
     register(ledger, SCHOOL_A)
     ledger.evidence.checkpoint()

@@ -3,7 +3,7 @@
 import pytest
 
 from api.bootstrap import Ledger
-from ledger.errors import ValidationFailed
+from ledger.domain.errors import ValidationFailed
 from tests import factories
 
 

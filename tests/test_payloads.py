@@ -13,8 +13,8 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Ledger
-from ledger.errors import StudentErased, ValidationFailed
-from ledger.events import ENTRY_KINDS
+from ledger.domain.errors import StudentErased, ValidationFailed
+from ledger.domain.events import ENTRY_KINDS
 from tests import factories
 
 TODAY = "2025-01-10"  # the test clock's date (tests/conftest.py START)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from api.bootstrap import Ledger
-from ledger.clock import SimulatedClock
+from ledger.domain.clock import SimulatedClock
 from tests import factories
 from tests.api_support import SCHOOL_A, SCHOOL_B, World, key, world_of
 

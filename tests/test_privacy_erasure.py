@@ -9,16 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger
-from api.cli import app as cli
-from ledger.errors import LegalHoldActive, StudentErased, StudentNotFound
-from ledger.events import (
+from api.cli.main import app as cli
+from api.config import Settings
+from ledger.domain.errors import LegalHoldActive, StudentErased, StudentNotFound
+from ledger.domain.events import (
     EntryCorrected,
     GuidanceInterviewRecorded,
     StudentEnrolled,
     StudentRegistered,
     is_erased_placeholder,
 )
-from ledger.settings import Settings
 from tests import factories
 from tests.canaries import (
     database_bytes,
@@ -141,7 +141,7 @@ def test_erasure_is_idempotent_under_its_key(ledger: Ledger) -> None:
 
 
 def test_an_erasure_reason_outside_the_vocabulary_is_refused(ledger: Ledger) -> None:
-    from ledger.errors import ValidationFailed
+    from ledger.domain.errors import ValidationFailed
 
     student = ledger.service.register_student(factories.registration()).student_id
     with pytest.raises(ValidationFailed) as refused:

@@ -9,13 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger
-from api.cli import app as cli
-from ledger.access import Actor
-from ledger.clock import SimulatedClock
-from ledger.errors import Forbidden, StudentErased
-from ledger.retention import RetentionReason, add_years
-from ledger.settings import Settings
-from ledger.vocabulary import Role
+from api.cli.main import app as cli
+from api.config import Settings
+from ledger.domain.access import Actor
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import Forbidden, StudentErased
+from ledger.domain.retention import RetentionReason, add_years
+from ledger.domain.vocabulary import Role
 from tests import factories
 
 

@@ -17,17 +17,17 @@ import pytest
 from sqlalchemy import Connection, select
 
 from api.bootstrap import Ledger
-from ledger.access import SYSTEM
-from ledger.privacy import erase
-from projections import queries
-from projections.engine import Projector
-from projections.fact_rows import load_facts_of
-from projections.facts import LoggedEvent
-from projections.log import LogReader
-from projections.readside import default_projections
-from projections.sealing import REGISTRATION, RowSealer, timeline_purpose
-from projections.student_facts import StudentFactsProjection
-from projections.tables import facts, metadata, positions, roll, students, timeline
+from ledger.domain.access import SYSTEM
+from ledger.service.privacy import erase
+from projections.rules.facts import LoggedEvent
+from projections.runner.engine import Projector
+from projections.runner.log import LogReader
+from projections.runner.tables import facts, metadata, positions, roll, students, timeline
+from projections.views import queries
+from projections.views.fact_rows import load_facts_of
+from projections.views.readside import default_projections
+from projections.views.sealing import REGISTRATION, RowSealer, timeline_purpose
+from projections.views.student_facts import StudentFactsProjection
 from tests import factories
 
 
@@ -228,7 +228,7 @@ def test_every_projection_table_lives_beside_the_ledger(ledger: Ledger) -> None:
 def test_one_append_projects_only_a_bounded_backlog(
     quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projections import engine
+    from projections.runner import engine
 
     a_year_of_records(quiet_ledger)
     monkeypatch.setattr(engine, "IN_PROCESS_LIMIT", 3)
@@ -249,7 +249,7 @@ def test_a_projection_whose_tables_changed_shape_starts_again_from_the_log(
 ) -> None:
     from sqlalchemy import text
 
-    from projections.tables import create_tables
+    from projections.runner.tables import create_tables
 
     student = a_year_of_records(ledger)
     with ledger.engine.begin() as connection:
@@ -265,7 +265,7 @@ def test_a_projection_whose_tables_changed_shape_starts_again_from_the_log(
 def test_a_long_rebuild_decodes_in_a_second_process_and_ends_where_one_process_would(
     quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projections import pipeline
+    from projections.runner import pipeline
 
     for _ in range(3):
         a_year_of_records(quiet_ledger)
@@ -285,7 +285,7 @@ def test_a_long_rebuild_decodes_in_a_second_process_and_ends_where_one_process_w
         started.append(1)
         return real(*args)
 
-    monkeypatch.setattr("projections.engine.PipelinedLog", spy)
+    monkeypatch.setattr("projections.runner.engine.PipelinedLog", spy)
     batches: list[int] = []
     paired = Projector(
         quiet_ledger.app,
@@ -307,7 +307,7 @@ def test_a_decoder_that_cannot_read_the_keys_leaves_the_rebuild_to_this_process(
     import dataclasses
     import secrets
 
-    from projections import pipeline
+    from projections.runner import pipeline
 
     for _ in range(2):
         a_year_of_records(quiet_ledger)
@@ -333,7 +333,7 @@ def test_a_decoder_that_cannot_read_the_keys_leaves_the_rebuild_to_this_process(
 def test_a_decoder_from_another_version_of_the_code_is_refused_and_the_rebuild_goes_on(
     quiet_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from projections import pipeline
+    from projections.runner import pipeline
 
     a_year_of_records(quiet_ledger)
     quiet_ledger.projections.projector.rebuild()
@@ -353,7 +353,7 @@ class ErasedMidBatch:
 
     def seal(self, student_id: UUID | str, purpose: str, data: bytes) -> bytes:
         if UUID(str(student_id)) == self.erased:
-            from ledger.errors import StudentErased
+            from ledger.domain.errors import StudentErased
 
             raise StudentErased("erased meanwhile")
         return self.inner.seal(student_id, purpose, data)
@@ -386,8 +386,8 @@ def test_the_decoder_frames_raw_rows_exactly_as_it_frames_decoded_events(
 ) -> None:
     """The decoder skips notification and event objects; its frames must not change."""
     from ledger.storage.page_reader import PageReader
-    from projections import pipeline
-    from projections.log import LogReader, decode_page
+    from projections.runner import pipeline
+    from projections.runner.log import LogReader, decode_page
 
     kept, erased = a_year_of_records(quiet_ledger), a_year_of_records(quiet_ledger)
     quiet_ledger.service.erase(erased, "request")
@@ -407,7 +407,7 @@ def test_a_sqlite_rebuild_checkpoints_beside_its_batches_and_restores_the_settin
     quiet_ledger: Ledger,
 ) -> None:
     """Its commits do not stop to copy the log back; the log is copied back by the end."""
-    from projections import checkpoints
+    from projections.runner import checkpoints
 
     engine = quiet_ledger.projections.engine
     if engine.dialect.name != "sqlite":
@@ -448,8 +448,8 @@ def test_a_page_holding_a_versioned_event_is_framed_through_the_mapper_to_be_upc
 ) -> None:
     """The raw-row path has no upcasters: a document with a class version takes the event path."""
     from ledger.storage.page_reader import PageReader
-    from projections import pipeline
-    from projections.log import LogReader, decode_page
+    from projections.runner import pipeline
+    from projections.runner.log import LogReader, decode_page
 
     a_year_of_records(quiet_ledger)
     app = quiet_ledger.app
@@ -468,7 +468,7 @@ def test_a_page_holding_a_versioned_event_is_framed_through_the_mapper_to_be_upc
 
     monkeypatch.setattr(PageReader, "read_rows", versioned)
     monkeypatch.setattr(
-        "projections.pipeline.decode_page",
+        "projections.runner.pipeline.decode_page",
         lambda *args: upcast.append(1) or decode_page(*args),
     )
     framed = pipeline._frame(app, log, PageReader(app.ledger_mapper), rows)

@@ -19,16 +19,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection
 
 from api.bootstrap import Ledger
-from ledger.service import Command
-from projections.calendar import academic_year_of
-from projections.engine import Projector
-from projections.fact_rows import load_student_facts, roll_rows
-from projections.facts import Fact, LoggedEvent, fold
-from projections.log import stream_events
-from projections.readside import default_projections
-from projections.sealing import RowSealer
-from projections.student_facts import StudentFactsProjection
-from projections.timeline import TimelineProjection
+from ledger.domain.calendar import academic_year_of
+from ledger.service.ledger_service import Command
+from projections.rules.facts import Fact, LoggedEvent, fold
+from projections.runner.engine import Projector
+from projections.runner.log import stream_events
+from projections.views.fact_rows import load_student_facts, roll_rows
+from projections.views.readside import default_projections
+from projections.views.sealing import RowSealer
+from projections.views.student_facts import StudentFactsProjection
+from projections.views.timeline import TimelineProjection
 from tests import factories
 from tests.test_projection_engine import snapshot
 

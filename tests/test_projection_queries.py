@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from api.bootstrap import Ledger
-from ledger.clock import SimulatedClock
-from ledger.errors import StudentNotFound, ValidationFailed
-from projections import queries
+from ledger.domain.clock import SimulatedClock
+from ledger.domain.errors import StudentNotFound, ValidationFailed
 from projections.rules import RuleSet, State, forget_ruleset, register_ruleset
 from projections.rules.base import BenchmarkRule, PartResult, evidence_of, judge
 from projections.rules.standing import Standing
+from projections.views import queries
 from tests import factories
 
 

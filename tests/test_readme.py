@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ledger.events import EVENT_CLASSES
+from ledger.domain.events import EVENT_CLASSES
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from projections.calendar import academic_year_of, add_months, end_of_day, year0_from_birth
+from ledger.domain.calendar import academic_year_of, add_months, end_of_day, year0_from_birth
 from projections.rules.standing import Standing
 from tests.factories import entry as e
 from tests.factories import pupil

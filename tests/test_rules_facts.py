@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.facts import DROPPED_FIELDS, FactsBuilder, slim
+from projections.rules.facts import DROPPED_FIELDS, FactsBuilder, slim
 from tests.factories import StudentStory, pupil
 from tests.factories import entry as e
 

@@ -246,7 +246,7 @@ def test_curriculum_learning_parts_report_the_subjects_covered() -> None:
 
 
 def test_an_unknown_rule_set_is_refused_naming_the_field() -> None:
-    from ledger.errors import ValidationFailed
+    from ledger.domain.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
         get_ruleset("gatsby-2030")

@@ -11,10 +11,10 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from api.bootstrap import Ledger
-from ledger import chain
-from ledger.errors import StudentErased
-from ledger.evidence.notes import Checkpoint
-from ledger.evidence.sql import Database
+from ledger.domain import chain
+from ledger.domain.errors import StudentErased
+from ledger.domain.evidence.notes import Checkpoint
+from ledger.storage.evidence.sql import Database
 from ledger.storage.page_reader import PageReader
 from tests import factories
 

@@ -2,8 +2,8 @@
 
 Jinja2 templates (``api/templates``), a little JavaScript and CSS
 (``api/static``), inline SVG charts drawn on the server: nothing comes from
-a CDN.  Pages call the same :class:`~ledger.service.LedgerService` and
-``projections.queries`` as the HTTP API; who may see or do what is decided
+a CDN.  Pages call the same :class:`~ledger.service.ledger_service.LedgerService` and
+``projections.views.queries`` as the HTTP API; who may see or do what is decided
 there.  ``install(app)`` mounts them on the API's app (``create_app``).
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ledger.settings import session_key
-
-from .routes import router
-from .session import SessionCodec
-from .web import STATIC, build_templates
+from api.config import session_key
+from api.pages.routes import router
+from api.pages.session import SessionCodec
+from api.pages.web import STATIC, build_templates
 
 
 def install(app: FastAPI) -> None:

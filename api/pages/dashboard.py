@@ -1,4 +1,4 @@
-"""The cohort dashboard's numbers and charts, from ``projections.queries``.
+"""The cohort dashboard's numbers and charts, from ``projections.views.queries``.
 
 Shared by the careers leader's dashboard, its CSV and the auditor's evidence
 pack: benchmark states by year group under one rule set, the equality gaps
@@ -16,18 +16,17 @@ from datetime import date
 from markupsafe import Markup
 
 from api.bootstrap import Ledger
-from ledger.access import Actor
-from projections import queries
-from projections.cohorts import (
+from api.pages import charts
+from api.pages.labels import STATE_LABELS, SUSTAINED_LABELS, group_label, part_label
+from ledger.domain.access import Actor
+from projections.rules import State, get_ruleset
+from projections.rules.cohorts import (
     BINARY_CHARACTERISTICS,
     BenchmarkSummary,
     GroupComparison,
     StateCounts,
 )
-from projections.rules import State, get_ruleset
-
-from . import charts
-from .labels import STATE_LABELS, SUSTAINED_LABELS, group_label, part_label
+from projections.views import queries
 
 YEAR_GROUPS = tuple(range(7, 14))
 PROVIDER_ACCESS_YEARS = tuple(range(8, 14))

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from ledger.access import Actor
-
-from ..auth import Authenticator
-from .session import CSRF_FIELD
-from .web import CsrfRefused, SignInRequired, codec_of
+from api.pages.session import CSRF_FIELD
+from api.pages.web import CsrfRefused, SignInRequired, codec_of
+from api.store.auth import Authenticator
+from ledger.domain.access import Actor
 
 MAX_FORM_FILES = 1
 MAX_FORM_FIELDS = 200

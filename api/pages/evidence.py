@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.bootstrap import Ledger
-from ledger.access import Actor
-from ledger.evidence.notes import Checkpoint
-from ledger.evidence.service import LogReport
-from ledger.verification import ChainReport
-
-from .dashboard import Dashboard, Filters, build
+from api.pages.dashboard import Dashboard, Filters, build
+from ledger.domain.access import Actor
+from ledger.domain.evidence.notes import Checkpoint
+from ledger.service.evidence import LogReport
+from ledger.service.verification import ChainReport
 
 
 @dataclass(frozen=True)

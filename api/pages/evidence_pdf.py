@@ -13,9 +13,9 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from . import charts
-from .evidence import EvidencePack
-from .labels import STATE_LABELS, academic, group_label, percent, points, when
+from api.pages import charts
+from api.pages.evidence import EvidencePack
+from api.pages.labels import STATE_LABELS, academic, group_label, percent, points, when
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 MONO = "Courier"

@@ -1,7 +1,7 @@
 """Entry forms built from the payload models, so a page validates what the ledger does.
 
 Each field's HTML constraints (required, lengths, ranges, steps, choices)
-come from the entry kind's pydantic model (``ledger.payloads``); only the
+come from the entry kind's pydantic model (``ledger.domain.payloads``); only the
 words (labels, hints, choice names) are written here.  :func:`read_payload`
 turns a submitted form back into the payload the service validates again.
 """
@@ -14,12 +14,11 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from ledger.errors import FieldProblem
-from ledger.events import EVENT_CLASSES
-from ledger.nccis import CURRENT_VERSION, activity_codes
-
-from .form_words import INTROS, WORDS
-from .labels import kind_label
+from api.pages.form_words import INTROS, WORDS
+from api.pages.labels import kind_label
+from ledger.domain.errors import FieldProblem
+from ledger.domain.events import EVENT_CLASSES
+from ledger.domain.nccis import CURRENT_VERSION, activity_codes
 
 HIDDEN = frozenset({"nccis_version"})
 LONG_TEXT = 1000  # longer limits get a text area

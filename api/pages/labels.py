@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from api.export.readable import day
+from api.render.readable import day
 
 KIND_LABELS = {
     "registration": "Registered",

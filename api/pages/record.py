@@ -14,12 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from api.bootstrap import Ledger
-from api.export.readable import ReadableEntry, readable_entries, registration, summary
-from ledger.access import Actor
-from ledger.errors import FieldProblem, StudentNotFound, ValidationFailed
-from ledger.service import Entry
-from projections import queries
+from api.render.readable import ReadableEntry, readable_entries, registration, summary
+from ledger.domain.access import Actor
+from ledger.domain.errors import FieldProblem, StudentNotFound, ValidationFailed
+from ledger.service.ledger_service import Entry
 from projections.rules import BenchmarkResult, State, ruleset_names
+from projections.views import queries
 
 STAFF_KINDS = (
     "guidance_interview",

@@ -3,7 +3,7 @@
 The cookie holds the bearer token the person pasted and a random CSRF token,
 encrypted and authenticated with Fernet (AES-CBC + HMAC-SHA256, timestamped)
 under a key derived from the deployment's session key.  The token is resolved
-through the app's :class:`~api.auth.Authenticator` on every request, so a
+through the app's :class:`~api.store.auth.Authenticator` on every request, so a
 revoked token signs the person out at once; the cookie itself expires after
 :data:`MAX_AGE` seconds.  Every visitor gets a CSRF token before signing in,
 so the sign-in form is protected too.

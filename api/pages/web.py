@@ -1,6 +1,6 @@
 """Rendering pages, and the one place a page's errors become HTML.
 
-Page routes use :class:`PageRoute`: a :class:`~ledger.errors.LedgerError`
+Page routes use :class:`PageRoute`: a :class:`~ledger.domain.errors.LedgerError`
 raised anywhere below a page (the service's 404 for a student out of scope,
 403 for a role that may not act, 410 for an erased record) is answered with
 the error page and its status, never with problem+json and never with the
@@ -21,10 +21,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ledger.errors import FieldProblem, LedgerError, ValidationFailed
-
-from . import labels
-from .session import Session, SessionCodec
+from api.pages import labels
+from api.pages.session import Session, SessionCodec
+from ledger.domain.errors import FieldProblem, LedgerError, ValidationFailed
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"

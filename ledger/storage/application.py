@@ -11,12 +11,17 @@ from uuid import UUID
 from eventsourcing.application import Application, LRUCache, ProcessingEvent
 from eventsourcing.persistence import Mapper, Notification, Recording
 
-from ..crypto.keyring import Keyring, MasterKey
-from ..crypto.sealer import StudentSealer
-from ..student import StudentRecord
-from .mapper import IDENTIFIER_KINDS, LedgerMapper, OrjsonTranscoder, identifier_digest
-from .recorders import AuditRow, LedgerPostgresRecorder, LedgerSQLiteRecorder
-from .urls import environment_for
+from ledger.domain.student import StudentRecord
+from ledger.storage.crypto.keyring import Keyring, MasterKey
+from ledger.storage.crypto.sealer import StudentSealer
+from ledger.storage.mapper import (
+    IDENTIFIER_KINDS,
+    LedgerMapper,
+    OrjsonTranscoder,
+    identifier_digest,
+)
+from ledger.storage.recorders import AuditRow, LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.storage.urls import environment_for
 
 LedgerRecorder = LedgerSQLiteRecorder | LedgerPostgresRecorder
 

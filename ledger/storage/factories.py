@@ -15,7 +15,7 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment
 
-from .recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.storage.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 
 STATEMENT_CACHE = 128
 """Prepared statements kept per SQLite connection."""

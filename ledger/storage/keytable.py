@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from ..crypto.envelope import FORMAT_AES_GCM, KEY_ID_BYTES
-from ..crypto.keyring import KeyRow
-from .mapper import ChainedStoredEvent
+from ledger.storage.crypto.envelope import FORMAT_AES_GCM, KEY_ID_BYTES
+from ledger.storage.crypto.keyring import KeyRow
+from ledger.storage.mapper import ChainedStoredEvent
 
 KEYS_TABLE = "ledger_keys"
 SEALED = bytes([FORMAT_AES_GCM])

@@ -1,7 +1,7 @@
 """The storage pipeline: event <-> stored bytes, with chain commitments.
 
 One place turns a domain event into stored bytes (orjson, then sealed under
-the student's own data key, see :mod:`ledger.crypto`) and computes what the
+the student's own data key, see :mod:`ledger.storage.crypto`) and computes what the
 hash chain needs: a salted commitment to the plaintext and the recorded time.
 It also derives keyed digests of the identifiers an event claims (UPN/ULN),
 so the recorder can keep the identifier index in the same transaction as the
@@ -37,12 +37,12 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from .. import chain
-from ..crypto import envelope
-from ..crypto.keyring import Keyring, WrappedKey
-from ..errors import StudentErased
-from ..events import ERASED_MARKER
-from ..student import StudentRecord
+from ledger.domain import chain
+from ledger.domain.errors import StudentErased
+from ledger.domain.events import ERASED_MARKER
+from ledger.domain.student import StudentRecord
+from ledger.storage.crypto import envelope
+from ledger.storage.crypto.keyring import Keyring, WrappedKey
 
 IDENTIFIER_KINDS = ("upn", "uln")
 CLEAR_KINDS = frozenset({"erasure"})
@@ -308,7 +308,7 @@ class LedgerMapper(Mapper[Any]):
     def read_document(self, stored_event: StoredEvent) -> dict[str, Any]:
         """The decrypted stored document, salt included (for verification and export).
 
-        Raises :class:`~ledger.errors.StudentErased` when the student's key was destroyed.
+        Raises :class:`~ledger.domain.errors.StudentErased` when the student's key was destroyed.
         """
         _, plaintext = self.open(stored_event)
         if plaintext is None:

@@ -26,10 +26,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import resolve_topic
 
-from ..crypto import envelope
+from ledger.storage.crypto import envelope
 
 if TYPE_CHECKING:
-    from .mapper import LedgerMapper
+    from ledger.storage.mapper import LedgerMapper
 
 _KEY_END = 1 + envelope.KEY_ID_BYTES
 

@@ -37,10 +37,10 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composable, Identifier
 
-from .. import chain
-from ..crypto.envelope import canonical_id
-from .keytable import KEYS_TABLE, NEW_KEY_COLUMNS, UNKNOWN_KEY, KeyTable
-from .mapper import ChainedStoredEvent
+from ledger.domain import chain
+from ledger.storage.crypto.envelope import canonical_id
+from ledger.storage.keytable import KEYS_TABLE, NEW_KEY_COLUMNS, UNKNOWN_KEY, KeyTable
+from ledger.storage.mapper import ChainedStoredEvent
 
 CHAIN_TABLE = "ledger_chain"
 IDENTIFIERS_TABLE = "ledger_identifiers"

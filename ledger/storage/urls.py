@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..errors import FieldProblem, ValidationFailed
+from ledger.domain.errors import FieldProblem, ValidationFailed
 
 
 def _refuse(reason: str) -> ValidationFailed:

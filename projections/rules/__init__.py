@@ -4,10 +4,10 @@ Importing the package registers the built-in rule sets ``gatsby-2014`` and
 ``gatsby-2025``; look rule sets up with :func:`get_ruleset`.
 """
 
-from . import gatsby_2014, gatsby_2025
-from .base import Attainment, BenchmarkResult, PartResult, RuleSet, State
-from .provider_access import provider_access
-from .registry import forget_ruleset, get_ruleset, register_ruleset, ruleset_names
+from projections.rules import gatsby_2014, gatsby_2025
+from projections.rules.base import Attainment, BenchmarkResult, PartResult, RuleSet, State
+from projections.rules.provider_access import provider_access
+from projections.rules.registry import forget_ruleset, get_ruleset, register_ruleset, ruleset_names
 
 __all__ = [
     "Attainment",

@@ -16,9 +16,9 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from ..calendar import academic_year_end
-from ..facts import Fact, StudentFacts
-from .standing import FIRST_SECONDARY_YEAR, Standing
+from ledger.domain.calendar import academic_year_end
+from projections.rules.facts import Fact, StudentFacts
+from projections.rules.standing import FIRST_SECONDARY_YEAR, Standing
 
 
 class State(StrEnum):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..activities import activity_group
-from ..calendar import academic_year_end, academic_year_of, academic_year_start
-from ..facts import Fact
-from .base import PartResult, State, deadline_of, evidence_of, judge, until
-from .standing import FIRST_SECONDARY_YEAR, Standing
+from ledger.domain.calendar import academic_year_end, academic_year_of, academic_year_start
+from projections.rules.activities import activity_group
+from projections.rules.base import PartResult, State, deadline_of, evidence_of, judge, until
+from projections.rules.facts import Fact
+from projections.rules.standing import FIRST_SECONDARY_YEAR, Standing
 
 DESTINATION_YEARS = (1, 2, 3)
 

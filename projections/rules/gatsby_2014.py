@@ -5,8 +5,7 @@ BM1 is about the institution's programme, not a student, so it has no rule here.
 
 from __future__ import annotations
 
-from ..facts import Fact
-from .base import (
+from projections.rules.base import (
     BenchmarkRule,
     PartResult,
     RuleSet,
@@ -16,15 +15,16 @@ from .base import (
     per_year,
     until,
 )
-from .common import (
+from projections.rules.common import (
     advice_recorded,
     destinations_recorded,
     higher_education_visits,
     one_by_16_a_second_by_18,
     provider_range,
 )
-from .registry import register_ruleset
-from .standing import Standing
+from projections.rules.facts import Fact
+from projections.rules.registry import register_ruleset
+from projections.rules.standing import Standing
 
 WORKPLACE_KINDS = frozenset({"visit", "shadowing", "placement"})
 PROVIDER_RANGES = {

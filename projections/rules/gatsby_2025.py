@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..facts import Fact
-from .base import (
+from projections.rules.base import (
     BenchmarkRule,
     PartResult,
     RuleSet,
@@ -22,7 +21,7 @@ from .base import (
     judge,
     per_year,
 )
-from .common import (
+from projections.rules.common import (
     advice_recorded,
     destinations_recorded,
     higher_education_visits,
@@ -30,8 +29,9 @@ from .common import (
     provider_range,
     records_integrated,
 )
-from .registry import register_ruleset
-from .standing import Standing
+from projections.rules.facts import Fact
+from projections.rules.registry import register_ruleset
+from projections.rules.standing import Standing
 
 KEY_STAGES = (("ks3", range(7, 10)), ("ks4", range(10, 12)), ("ks5", range(12, 14)))
 MEANINGFUL_FLAGS = (

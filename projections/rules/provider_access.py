@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..calendar import academic_year_start
-from ..facts import StudentFacts
-from .base import BenchmarkResult, PartResult, evidence_of, judge, overall
-from .standing import Standing
+from ledger.domain.calendar import academic_year_start
+from projections.rules.base import BenchmarkResult, PartResult, evidence_of, judge, overall
+from projections.rules.facts import StudentFacts
+from projections.rules.standing import Standing
 
 IN_FORCE_FROM = date(2023, 1, 2)
 ENCOUNTERS_PER_WINDOW = 2

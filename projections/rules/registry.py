@@ -6,9 +6,8 @@ A new rule set (a college one, say) is a module that builds a
 
 from __future__ import annotations
 
-from ledger.errors import FieldProblem, ValidationFailed
-
-from .base import RuleSet
+from ledger.domain.errors import FieldProblem, ValidationFailed
+from projections.rules.base import RuleSet
 
 _RULESETS: dict[str, RuleSet] = {}
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from ..calendar import academic_year_of, year0_from_birth
-from ..facts import Fact, StudentFacts
+from ledger.domain.calendar import academic_year_of, year0_from_birth
+from projections.rules.facts import Fact, StudentFacts
 
 FIRST_SECONDARY_YEAR = 7
 LAST_SCHOOL_YEAR = 13

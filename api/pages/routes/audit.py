@@ -7,15 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api.http.deps import LedgerDep
+from api.pages.dashboard import YEAR_GROUPS, build, gap_rows
+from api.pages.deps import PageActor, PostedForm
+from api.pages.evidence import evidence_pack, latest, verify
+from api.pages.evidence_pdf import render_pdf
+from api.pages.routes.cohort import filters_from
+from api.pages.web import SECURITY_HEADERS, PageRoute, render
 from projections.rules import ruleset_names
-
-from ...deps import LedgerDep
-from ..dashboard import YEAR_GROUPS, build, gap_rows
-from ..deps import PageActor, PostedForm
-from ..evidence import evidence_pack, latest, verify
-from ..evidence_pdf import render_pdf
-from ..web import SECURITY_HEADERS, PageRoute, render
-from .cohort import filters_from
 
 router = APIRouter(route_class=PageRoute)
 FILTERS = ("ruleset", "academic_year", "year_group", "benchmark", "as_of", "known_at")

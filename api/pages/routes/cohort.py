@@ -7,14 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ledger.errors import FieldProblem, ValidationFailed
+from api.http.deps import LedgerDep
+from api.pages.dashboard import YEAR_GROUPS, Filters, build, gap_rows, to_csv
+from api.pages.deps import PageActor
+from api.pages.record import day_param, ruleset_param
+from api.pages.web import SECURITY_HEADERS, PageRoute, render
+from ledger.domain.errors import FieldProblem, ValidationFailed
 from projections.rules import get_ruleset, ruleset_names
-
-from ...deps import LedgerDep
-from ..dashboard import YEAR_GROUPS, Filters, build, gap_rows, to_csv
-from ..deps import PageActor
-from ..record import day_param, ruleset_param
-from ..web import SECURITY_HEADERS, PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
 

@@ -17,18 +17,9 @@ from fastapi import APIRouter, Path, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from api.export.readable import readable_entries, summary
-from ledger.errors import (
-    FieldProblem,
-    IdempotencyKeyReused,
-    ValidationFailed,
-    VersionConflict,
-)
-from ledger.service import History, parse_student_id
-
-from ...deps import ServiceDep
-from ..deps import PageActor, PostedForm
-from ..forms import (
+from api.http.deps import ServiceDep
+from api.pages.deps import PageActor, PostedForm
+from api.pages.forms import (
     EntryForm,
     default_values,
     entry_form,
@@ -36,8 +27,16 @@ from ..forms import (
     form_values,
     read_payload,
 )
-from ..record import REFLECTABLE, STAFF_KINDS, STUDENT_KINDS, _as_export_event
-from ..web import PageRoute, redirect, render
+from api.pages.record import REFLECTABLE, STAFF_KINDS, STUDENT_KINDS, _as_export_event
+from api.pages.web import PageRoute, redirect, render
+from api.render.readable import readable_entries, summary
+from ledger.domain.errors import (
+    FieldProblem,
+    IdempotencyKeyReused,
+    ValidationFailed,
+    VersionConflict,
+)
+from ledger.service.ledger_service import History, parse_student_id
 
 router = APIRouter(route_class=PageRoute)
 PAGE_KINDS = frozenset(STAFF_KINDS + STUDENT_KINDS)

@@ -9,15 +9,14 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ledger.errors import FieldProblem, ValidationFailed
-from ledger.mis import FILE_KINDS
-from ledger.settings import load_keys
-
-from ...deps import LedgerDep
-from ...imports.mis import MisImport, import_secret
-from ...imports.report import rejected_csv
-from ..deps import PageActor, PostedForm
-from ..web import PageRoute, render
+from api.config import load_keys
+from api.http.deps import LedgerDep
+from api.pages.deps import PageActor, PostedForm
+from api.pages.web import PageRoute, render
+from ledger.domain.errors import FieldProblem, ValidationFailed
+from ledger.service.imports.mis import FILE_KINDS
+from ledger.service.imports.mis.importer import MisImport, import_secret
+from ledger.service.imports.mis.report import rejected_csv
 
 router = APIRouter(route_class=PageRoute)
 MAX_UPLOAD = 20 * 1024 * 1024

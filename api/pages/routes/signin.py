@@ -5,13 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ledger.access import Actor
-from ledger.vocabulary import Role
-
-from ...auth import Authenticator
-from ..deps import PostedForm
-from ..session import Session
-from ..web import PageRoute, codec_of, redirect, render
+from api.pages.deps import PostedForm
+from api.pages.session import Session
+from api.pages.web import PageRoute, codec_of, redirect, render
+from api.store.auth import Authenticator
+from ledger.domain.access import Actor
+from ledger.domain.vocabulary import Role
 
 router = APIRouter(route_class=PageRoute)
 

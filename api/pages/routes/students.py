@@ -10,17 +10,16 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response, StreamingResponse
 
-from ledger.errors import FieldProblem, LedgerError, StudentNotFound, ValidationFailed
-from ledger.export import export_record
-from ledger.service import parse_student_id
-from ledger.vocabulary import Role
-
-from ...deps import LedgerDep, ServiceDep
-from ...export import RENDERERS
-from ..deps import PageActor, PostedForm
-from ..forms import entry_form
-from ..record import STAFF_KINDS, STUDENT_KINDS, day_param, read_record, ruleset_param
-from ..web import PageRoute, redirect, render
+from api.http.deps import LedgerDep, ServiceDep
+from api.pages.deps import PageActor, PostedForm
+from api.pages.forms import entry_form
+from api.pages.record import STAFF_KINDS, STUDENT_KINDS, day_param, read_record, ruleset_param
+from api.pages.web import PageRoute, redirect, render
+from api.render import RENDERERS
+from ledger.domain.errors import FieldProblem, LedgerError, StudentNotFound, ValidationFailed
+from ledger.domain.vocabulary import Role
+from ledger.service.export import export_record
+from ledger.service.ledger_service import parse_student_id
 
 router = APIRouter(route_class=PageRoute)
 DOWNLOAD_CHUNK = 64 * 1024

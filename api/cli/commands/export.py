@@ -1,0 +1,64 @@
+"""``careers-ledger export STUDENT --format json``: a student's record as evidence.
+
+Written as it is read.  With ``--output`` the file appears only when complete
+(a sibling is written, then renamed), so a failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from api.cli.commands.common import err_console, opened_ledger
+from api.render import RENDERERS
+from ledger.domain.access import SYSTEM
+from ledger.service.export import DEFAULT_CONSISTENCY_LIMIT, export_record
+from ledger.service.ledger_service import parse_student_id
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def export(
+        student: str = typer.Argument(..., help="The student's ledger id"),
+        format: str = typer.Option("json", "--format", help=f"One of: {', '.join(RENDERERS)}"),
+        output: Path | None = typer.Option(None, help="Write here instead of standard output"),
+        consistency_from: list[int] = typer.Option(
+            [], help="Also prove the log extends this earlier tree size (repeatable)"
+        ),
+        consistency_limit: int = typer.Option(
+            DEFAULT_CONSISTENCY_LIMIT, min=0, help="Earlier signed checkpoints to prove against"
+        ),
+        database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
+    ) -> None:
+        """Export every event with its chain data, a signed checkpoint and inclusion proofs."""
+        renderer = RENDERERS.get(format)
+        if renderer is None:
+            err_console.print(f"[red]error:[/red] --format: must be one of {', '.join(RENDERERS)}")
+            raise typer.Exit(2)
+        with opened_ledger(database_url) as ledger:
+            prepared = export_record(
+                ledger.service,
+                ledger.evidence,
+                parse_student_id(student),
+                actor=SYSTEM,
+                consistency_from=consistency_from,
+                consistency_limit=consistency_limit,
+            )
+            if output is None:
+                renderer.render(prepared, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+                return
+            partial = output.with_name(output.name + ".partial")
+            try:
+                with partial.open("wb") as handle:
+                    renderer.render(prepared, handle)
+                os.replace(partial, output)
+            finally:
+                partial.unlink(missing_ok=True)
+        err_console.print(
+            f"exported {prepared.header.event_count} events to {output} "
+            f"(checkpoint {prepared.header.checkpoint.size})"
+        )

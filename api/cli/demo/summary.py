@@ -1,0 +1,114 @@
+"""What the demo prints when it has finished: the school it made and what to try next.
+
+``print_summary`` is the one place the demo's report is assembled; further
+sections (the benchmark tables) are appended to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from rich.console import Console
+from rich.table import Table
+
+from api.bootstrap import Ledger
+from api.cli.commands.common import console as default_console
+from api.cli.commands.report_tables import benchmark_table
+from api.cli.demo.catalogue import SCHOOL_NAME, SCHOOL_URN
+from api.cli.demo.runner import DemoStats
+from ledger.storage.urls import sqlite_path
+from projections.views.queries import cohort_report
+
+NEXT_COMMANDS = (
+    ("careers-ledger report benchmarks", "Gatsby Benchmark attainment, per cohort and per part"),
+    ("careers-ledger verify", "recompute every student's hash chain"),
+    (
+        f"careers-ledger users create --role careers_leader --institution {SCHOOL_URN}",
+        "a sign-in token for the pages (or --role adviser, auditor; student with --student ID)",
+    ),
+    (
+        "careers-ledger serve",
+        "then open http://127.0.0.1:8000/ and paste the token: the cohort dashboard, "
+        "student records, audit and evidence pages (the HTTP API is at /api/v1/docs)",
+    ),
+)
+
+
+def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = None) -> None:
+    out = console or default_console
+    out.print(
+        f"\n[bold]{SCHOOL_NAME}[/bold] (URN {SCHOOL_URN}), seed {stats.seed}, "
+        f"today {stats.today:%d %B %Y}"
+    )
+    out.print(_roll_table(stats), _kinds_table(stats), _leavers_table(stats))
+    for ruleset in ("gatsby-2014", "gatsby-2025"):
+        report = cohort_report(
+            ledger.projections, ruleset=ruleset, institution_id=SCHOOL_URN, as_of=stats.today
+        )
+        out.print(benchmark_table(report))
+    out.print(
+        f"Planned the school in {stats.planning_seconds:.1f} s, wrote {stats.events_written:,} "
+        f"events in {stats.writing_seconds:.1f} s ({stats.events_per_second:,.0f} events/s) and "
+        f"brought the reports up to date in {stats.projecting_seconds:.1f} s: "
+        f"{stats.seconds:.1f} s in all. The ledger holds {ledger.service.event_count():,} events."
+    )
+    # soft_wrap: a long path stays on one line, so it can be copied whole.
+    out.print(f"Database: [bold]{where(stats.database_url)}[/bold]", soft_wrap=True)
+    out.print(_next_table())
+
+
+def where(database_url: str) -> str:
+    """The database as a person would look for it: a file's full path, or a server
+    URL without its password."""
+    if database_url.startswith("sqlite"):
+        return f"{Path(sqlite_path(database_url)).resolve()} ({database_url})"
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _roll_table(stats: DemoStats) -> Table:
+    table = Table("year group", "students", title="Students on roll")
+    for year_group, count in stats.roll_by_year_group.items():
+        table.add_row(f"Year {year_group}", f"{count:,}")
+    table.add_row("[bold]all[/bold]", f"[bold]{sum(stats.roll_by_year_group.values()):,}[/bold]")
+    return table
+
+
+def _kinds_table(stats: DemoStats) -> Table:
+    table = Table("kind", "events", title="Events by kind")
+    for kind, count in stats.entries_by_kind.items():
+        table.add_row(kind, f"{count:,}")
+    table.add_row("[bold]all[/bold]", f"[bold]{stats.events_written:,}[/bold]")
+    return table
+
+
+def _leavers_table(stats: DemoStats) -> Table:
+    table = Table(
+        "left in",
+        "stage",
+        "cohort",
+        "left the school",
+        "with a destination",
+        title="Leaver cohorts (KS4: everyone who finished Year 11)",
+    )
+    for cohort in stats.leaver_cohorts:
+        year = cohort.academic_year
+        table.add_row(
+            f"{year}/{(year + 1) % 100:02d}",
+            cohort.stage,
+            str(cohort.students),
+            str(cohort.left_the_school),
+            str(cohort.with_destination),
+        )
+    return table
+
+
+def _next_table() -> Table:
+    table = Table("try next", "what it shows", title="Next steps", title_justify="left")
+    for command, meaning in NEXT_COMMANDS:
+        table.add_row(f"[bold]{command}[/bold]", meaning)
+    return table

@@ -1,0 +1,17 @@
+"""Liveness, the one path answered without a token."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from fastapi import APIRouter
+
+from api.http.schemas import HealthPublic
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("", response_model=HealthPublic)
+def health() -> HealthPublic:
+    """Report that the API process is up."""
+    return HealthPublic(status="ok", version=version("careers-ledger"))

@@ -1,0 +1,221 @@
+"""The read side over HTTP: a student's benchmarks, timeline and destinations; cohort reports.
+
+Per-student reads first pass ``LedgerService.authorise_read`` (scope check,
+then the access log); cohort reports ask the service which institution the
+caller may report on.  The figures come from ``projections.views.queries``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from api.http.deps import CurrentActor, IsoDate, LedgerDep, PageDep, StudentId
+from api.http.problems import responses
+from api.http.report_schemas import (
+    CohortReportPublic,
+    DestinationsReportPublic,
+    ProjectionStatusPublic,
+    ProviderAccessReportPublic,
+    StudentAttainmentPublic,
+    StudentDestinationsPublic,
+    StudentProviderAccessPublic,
+    TimelineEntryPublic,
+    TimelinePublic,
+)
+from api.http.schemas import next_link
+from ledger.domain.access_log import AccessPurpose
+from projections.rules.registry import ruleset_names
+from projections.views import queries
+
+Ruleset = StrEnum("Ruleset", {name: name for name in ruleset_names()})  # type: ignore[misc]
+
+
+class Stage(StrEnum):
+    KS4 = "ks4"
+    KS5 = "ks5"
+
+
+RulesetQuery = Annotated[Ruleset, Query(description="The named, versioned rule set")]
+AsOf = Annotated[
+    IsoDate | None, Query(description="What had happened by this day (default: today)")
+]
+KnownAt = Annotated[
+    IsoDate | None, Query(description="What the ledger had recorded by the end of this day")
+]
+Institution = Annotated[
+    str | None,
+    Query(pattern=r"^(\d{6}|\d{8})$", description="URN or UKPRN (default: your institution)"),
+]
+AcademicYear = Annotated[
+    int | None, Query(ge=2000, le=2100, description="Starting year: 2024 = 2024/25")
+]
+YearGroup = Annotated[int | None, Query(ge=7, le=14)]
+
+students = APIRouter(prefix="/students/{student_id}", tags=["student reports"])
+cohorts = APIRouter(prefix="/reports", tags=["cohort reports"])
+operations = APIRouter(prefix="/projections", tags=["operations"])
+
+
+@students.get("/benchmarks", response_model=StudentAttainmentPublic, responses=responses(404))
+def student_benchmarks(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    student_id: StudentId,
+    ruleset: RulesetQuery = Ruleset(queries.DEFAULT_RULESET),
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> StudentAttainmentPublic:
+    """A student's Gatsby Benchmark states, part by part, with the evidence for each."""
+    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.BENCHMARKS)
+    found = queries.student_attainment(
+        ledger.projections, student_id, ruleset=ruleset.value, as_of=as_of, known_at=known_at
+    )
+    return StudentAttainmentPublic.model_validate(found)
+
+
+@students.get(
+    "/provider-access", response_model=StudentProviderAccessPublic, responses=responses(404)
+)
+def student_provider_access(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    student_id: StudentId,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> StudentProviderAccessPublic:
+    """A student's Provider Access Legislation encounters against each statutory window."""
+    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.PROVIDER_ACCESS)
+    found = queries.student_provider_access(
+        ledger.projections, student_id, as_of=as_of, known_at=known_at
+    )
+    return StudentProviderAccessPublic.model_validate(found)
+
+
+@students.get("/destinations", response_model=StudentDestinationsPublic, responses=responses(404))
+def student_destinations(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    student_id: StudentId,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> StudentDestinationsPublic:
+    """A leaver's destination years, sustained or not by the DfE rule (empty before leaving)."""
+    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.DESTINATIONS)
+    found = queries.student_destinations(
+        ledger.projections, student_id, as_of=as_of, known_at=known_at
+    )
+    return StudentDestinationsPublic.model_validate(
+        {"student_id": student_id, "leavers": list(found)}
+    )
+
+
+@students.get("/timeline", response_model=TimelinePublic, responses=responses(404))
+def student_timeline(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    request: Request,
+    student_id: StudentId,
+    page: PageDep,
+    include_retracted: Annotated[
+        bool, Query(description="Show retracted entries too, marked")
+    ] = False,
+) -> TimelinePublic:
+    """The transition-integrated record: advice and decisions across every institution."""
+    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.TIMELINE)
+    found = queries.timeline(ledger.projections, student_id, include_retracted=include_retracted)
+    total = len(found.entries)
+    window = found.entries[page.offset : page.offset + page.limit]
+    query = {"include_retracted": str(include_retracted).lower()} if include_retracted else {}
+    return TimelinePublic(
+        student_id=student_id,
+        hidden=found.hidden,
+        institutions=list(found.institutions),
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        next=next_link(request.url.path, query, total, page.limit, page.offset),
+        entries=[TimelineEntryPublic.model_validate(entry) for entry in window],
+    )
+
+
+@cohorts.get("/benchmarks", response_model=CohortReportPublic, responses=responses(403))
+def cohort_benchmarks(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    ruleset: RulesetQuery = Ruleset(queries.DEFAULT_RULESET),
+    institution_id: Institution = None,
+    academic_year: AcademicYear = None,
+    year_group: YearGroup = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> CohortReportPublic:
+    """Benchmark attainment for a cohort (institution, academic year, year group)."""
+    institution = ledger.service.report_scope(institution_id, actor=actor)
+    found = queries.cohort_report(
+        ledger.projections,
+        ruleset=ruleset.value,
+        institution_id=institution,
+        academic_year=academic_year,
+        year_group=year_group,
+        as_of=as_of,
+        known_at=known_at,
+    )
+    return CohortReportPublic.model_validate(found)
+
+
+@cohorts.get(
+    "/provider-access", response_model=ProviderAccessReportPublic, responses=responses(403)
+)
+def cohort_provider_access(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    institution_id: Institution = None,
+    academic_year: AcademicYear = None,
+    year_group: YearGroup = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> ProviderAccessReportPublic:
+    """Provider Access Legislation compliance for a cohort."""
+    institution = ledger.service.report_scope(institution_id, actor=actor)
+    found = queries.provider_access_report(
+        ledger.projections,
+        institution_id=institution,
+        academic_year=academic_year,
+        year_group=year_group,
+        as_of=as_of,
+        known_at=known_at,
+    )
+    return ProviderAccessReportPublic.model_validate(found)
+
+
+@cohorts.get("/destinations", response_model=DestinationsReportPublic, responses=responses(403))
+def cohort_destinations(
+    actor: CurrentActor,
+    ledger: LedgerDep,
+    institution_id: Institution = None,
+    stage: Annotated[Stage | None, Query(description="ks4: Year 11 leavers; ks5: Year 13")] = None,
+    leaving_year: AcademicYear = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> DestinationsReportPublic:
+    """Destinations of leaver cohorts for three years after leaving, split by characteristics."""
+    institution = ledger.service.report_scope(institution_id, actor=actor)
+    found = queries.destinations_report(
+        ledger.projections,
+        institution_id=institution,
+        stage=stage.value if stage else None,
+        leaving_year=leaving_year,
+        as_of=as_of,
+        known_at=known_at,
+    )
+    return DestinationsReportPublic.model_validate(found)
+
+
+@operations.get("/status", response_model=ProjectionStatusPublic, responses=responses(403))
+def projection_status(actor: CurrentActor, ledger: LedgerDep) -> ProjectionStatusPublic:
+    """How far each projection has read the log (lag 0 everywhere: reports are current)."""
+    ledger.service.authorise_operations(actor=actor)
+    return ProjectionStatusPublic.model_validate(queries.projection_status(ledger.projections))

@@ -1,1 +1,0 @@
-"""Imports that entrypoints share (CLI and HTTP): MIS CSV files and transition bundles."""

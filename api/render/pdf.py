@@ -1,0 +1,254 @@
+"""'My careers record': the student's export as a readable PDF (fpdf2).
+
+Sections: where I studied, my timeline, advice and agreed actions, the Gatsby
+Benchmarks met and still to come (the same pure rules the projections run,
+evaluated on the exported events as of the export day), destinations,
+corrections, who has read the record, and how to check it is genuine (chain
+head, signed checkpoint, key id).  A PDF is assembled in memory before it
+is written; the entries are read once, without their proofs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, BinaryIO
+from uuid import UUID
+
+import orjson
+
+from api.render.pdf_layout import Layout
+from api.render.readable import (
+    ACTIVITY_KINDS,
+    DESTINATION_KINDS,
+    ReadableEntry,
+    readable_entries,
+    summary,
+)
+from api.render.readable import day as _day
+from ledger.domain.evidence.bundle import b64
+from ledger.service.export import ExportHeader, RecordExport
+from projections.rules import Attainment, State, get_ruleset
+from projections.rules.facts import LoggedEvent, fold
+
+STATE_WORDS = {
+    State.MET: "Met",
+    State.ON_TRACK: "Still to come",
+    State.AT_RISK: "Due this year",
+    State.NOT_MET: "Missed",
+    State.NOT_APPLICABLE: "Does not apply",
+}
+
+
+def _beyond_latin1(entries: list[ReadableEntry]) -> bool:
+    text = orjson.dumps([[e.data, e.provenance] for e in entries]).decode()
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _compact(event: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in event.items() if k not in {"chain", "log"}}
+    kept["position"] = int(event.get("log", {}).get("index", 0))
+    return kept
+
+
+def _attainment(student_id: UUID, events: list[dict[str, Any]], as_of: date, ruleset: str):
+    logged = [
+        LoggedEvent(
+            position=e["position"],
+            student_id=student_id,
+            sequence=int(e["sequence"]),
+            kind=str(e.get("kind")),
+            occurred_on=date.fromisoformat(str(e["occurred_on"])),
+            recorded_at=datetime.fromisoformat(str(e["recorded_at"])),
+            data=e.get("data") or {},
+            institution_id=e.get("institution_id"),
+            provenance=e.get("provenance"),
+        )
+        for e in events
+    ]
+    return get_ruleset(ruleset).evaluate(fold(student_id, logged), as_of)
+
+
+class PdfRenderer:
+    media_type = "application/pdf"
+    suffix = ".pdf"
+
+    def __init__(self, ruleset: str = "gatsby-2025") -> None:
+        self.ruleset = ruleset
+
+    def render(self, export: RecordExport, out: BinaryIO) -> None:
+        header = export.header
+        events = [_compact(e) for e in export.events()]
+        entries = readable_entries(events)
+        as_of = datetime.fromisoformat(header.exported_at).date()
+        footer = f"My careers record, exported {_day(as_of)} from {header.origin}"
+        doc = Layout(footer, needs_unicode=_beyond_latin1(entries))
+        _title(doc, entries, header, as_of)
+        _studied(doc, entries)
+        _timeline(doc, entries)
+        _advice(doc, entries)
+        _benchmarks(doc, _attainment(header.student_id, events, as_of, self.ruleset))
+        _destinations(doc, entries)
+        _corrections(doc, entries)
+        _reads(doc, export.access_log())
+        _verification(doc, header)
+        out.write(bytes(doc.output()))
+
+
+def _title(doc: Layout, entries: list[ReadableEntry], header: ExportHeader, as_of: date):
+    registration = next((e.data for e in entries if e.kind == "registration"), {})
+    doc.style(20, bold=True)
+    doc.cell(0, 12, "My careers record", new_x="LMARGIN", new_y="NEXT")
+    name = f"{registration.get('given_name', '')} {registration.get('family_name', '')}".strip()
+    doc.para(name or "(name not recorded)", size=12, bold=True)
+    ids = [f"{k.upper()} {registration[k]}" for k in ("upn", "uln") if registration.get(k)]
+    born = _day(registration.get("date_of_birth"))
+    doc.para("  |  ".join([f"Born {born}" if born else "", *ids]).strip(" |"))
+    doc.para(
+        f"Exported on {_day(as_of)} from {header.origin}. It holds {header.event_count} entries; "
+        "entries brought from an earlier school or college say where they came from."
+    )
+
+
+def _where(entry: ReadableEntry) -> str:
+    if entry.origin:
+        place = (entry.provenance or {}).get("origin_institution_id") or entry.origin
+        return f"imported from {place}"
+    return f"recorded by {entry.institution_id}" if entry.institution_id else ""
+
+
+def _studied(doc: Layout, entries: list[ReadableEntry]) -> None:
+    spells = [e for e in entries if e.live and e.kind in {"enrolment", "leaving"}]
+    doc.heading("Where I have studied")
+    if not spells:
+        doc.para("No enrolment is recorded yet.")
+        return
+    spells.sort(key=lambda e: (e.occurred_on, e.sequence))
+    doc.table(
+        ("Date", "What", "Record"),
+        (24, 120, 46),
+        ([_day(e.occurred_on), summary(e), _where(e)] for e in spells),
+    )
+
+
+def _timeline(doc: Layout, entries: list[ReadableEntry]) -> None:
+    shown = [e for e in entries if e.live and e.kind in ACTIVITY_KINDS - {"enrolment", "leaving"}]
+    doc.heading("My timeline")
+    if not shown:
+        doc.para("Nothing is recorded yet.")
+        return
+    shown.sort(key=lambda e: (e.occurred_on, e.sequence))
+    doc.table(
+        ("Date", "What happened", "Record"),
+        (24, 120, 46),
+        (
+            [
+                _day(e.occurred_on),
+                summary(e) + (" (corrected)" if e.status == "corrected" else ""),
+                _where(e),
+            ]
+            for e in shown
+        ),
+    )
+
+
+def _advice(doc: Layout, entries: list[ReadableEntry]) -> None:
+    interviews = [e for e in entries if e.live and e.kind == "guidance_interview"]
+    doc.heading("Advice and agreed actions")
+    if not interviews:
+        doc.para("No guidance interview is recorded yet.")
+    for entry in sorted(interviews, key=lambda e: (e.occurred_on, e.sequence)):
+        d = entry.data
+        doc.para(f"{_day(entry.occurred_on)}: {summary(entry)}", bold=True)
+        doc.para(f"Advice: {d.get('advice_given', '')}")
+        for action in d.get("agreed_actions") or []:
+            doc.para(f"  - Agreed: {action}")
+        if d.get("intended_destination"):
+            doc.para(f"Intended destination discussed: {d['intended_destination']}")
+        if d.get("follow_up_on"):
+            doc.para(f"Follow-up by {_day(d['follow_up_on'])}")
+        doc.ln(1)
+
+
+def _benchmarks(doc: Layout, attainment: Attainment) -> None:
+    doc.heading("Gatsby Benchmarks: met and still to come")
+    doc.para(
+        f"Rule set {attainment.ruleset}, as of {_day(attainment.as_of)}. Benchmark 1 is about "
+        "the whole school's programme, so it is not shown for one student."
+    )
+    rows = []
+    for result in attainment.benchmarks:
+        parts = "; ".join(
+            f"{p.part.replace('_', ' ')}: {STATE_WORDS[p.state].lower()}" for p in result.parts
+        )
+        rows.append([f"{result.benchmark} {result.title}", STATE_WORDS[result.state], parts])
+    doc.table(("Benchmark", "Overall", "Parts"), (62, 26, 102), rows)
+
+
+def _destinations(doc: Layout, entries: list[ReadableEntry]) -> None:
+    shown = [e for e in entries if e.live and e.kind in DESTINATION_KINDS]
+    doc.heading("My destinations")
+    if not shown:
+        doc.para("No destination is recorded yet.")
+        return
+    shown.sort(key=lambda e: (e.occurred_on, e.sequence))
+    doc.table(
+        ("Date", "Destination", "Record"),
+        (24, 120, 46),
+        ([_day(e.occurred_on), summary(e), _where(e)] for e in shown),
+    )
+
+
+def _corrections(doc: Layout, entries: list[ReadableEntry]) -> None:
+    amendments = [e for e in entries if e.kind in {"correction", "retraction"}]
+    if not amendments:
+        return
+    doc.heading("Changes to my record")
+    doc.para("Nothing is ever deleted: a corrected or withdrawn entry stays in the record.")
+    doc.table(
+        ("Recorded", "Change"),
+        (30, 160),
+        ([_day(e.recorded_at), summary(e)] for e in amendments),
+    )
+
+
+def _reads(doc: Layout, reads: Iterable[dict[str, Any]]) -> None:
+    doc.heading("Who has looked at my record")
+    doc.table(
+        ("When", "Who (role and id)", "Institution", "Why"),
+        (44, 70, 30, 46),
+        (
+            [
+                str(r["accessed_at"])[:19].replace("T", " "),
+                f"{str(r['role']).replace('_', ' ')} {r['actor_id']}",
+                r.get("institution_id") or "",
+                str(r["purpose"]).replace("_", " "),
+            ]
+            for r in reads
+        ),
+    )
+
+
+def _verification(doc: Layout, header: ExportHeader) -> None:
+    doc.heading("Checking this record is genuine")
+    checkpoint = header.checkpoint
+    doc.para(
+        "Every entry is chained to the one before it and logged in a signed, append-only log. "
+        "The JSON export of this record can be checked by anyone, offline, with the public key "
+        "below (careers-ledger verify-export)."
+    )
+    lines = [
+        ("Log", header.origin),
+        ("Signing key id", header.key_id),
+        ("Public key", header.public_key),
+        ("Entries", str(header.event_count)),
+        ("Chain head", b64(header.head) if header.head else "(no entries)"),
+        ("Signed checkpoint", f"tree size {checkpoint.size}, root {b64(checkpoint.root)}"),
+        ("Student id", str(header.student_id)),
+    ]
+    for label, value in lines:
+        doc.para(f"{label}: {value}", size=8)

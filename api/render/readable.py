@@ -1,0 +1,239 @@
+"""A student's record as a person reads it: corrections applied, retractions marked,
+one plain-English line per entry.  Shared by the CSV and PDF renderers.
+
+Corrections name entries that came before them, so the entries (without their
+proofs) are gathered in one pass and then read in order; the JSON bundle is
+the streaming, verifiable form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ledger.domain import nccis
+
+ACTIVITY_KINDS = frozenset(
+    {
+        "guidance_interview",
+        "guidance_interview_not_taken",
+        "employer_encounter",
+        "workplace_experience",
+        "provider_encounter",
+        "labour_market_information",
+        "curriculum_learning",
+        "reflection",
+        "part_time_work",
+        "higher_education_intent",
+        "enrolment",
+        "leaving",
+    }
+)
+DESTINATION_KINDS = frozenset({"intended_destination", "september_guarantee", "destination"})
+AMENDMENTS = frozenset({"correction", "retraction"})
+
+
+@dataclass
+class ReadableEntry:
+    """One entry with its corrections applied (``status`` says what happened to it)."""
+
+    sequence: int
+    kind: str
+    occurred_on: date
+    recorded_at: str
+    institution_id: str | None
+    actor: str | None
+    provenance: Mapping[str, Any] | None
+    data: dict[str, Any]
+    status: str = "current"
+    amended_by: list[int] = field(default_factory=list)
+
+    @property
+    def live(self) -> bool:
+        return self.status in {"current", "corrected"} and self.kind not in AMENDMENTS
+
+    @property
+    def origin(self) -> str:
+        return str(self.provenance.get("origin", "")) if self.provenance else ""
+
+    @property
+    def amends(self) -> int | None:
+        value = self.data.get("amends_sequence") if self.kind in AMENDMENTS else None
+        return int(value) if value is not None else None
+
+
+def readable_entries(events: Iterable[Mapping[str, Any]]) -> list[ReadableEntry]:
+    """Entries in sequence order from export events, corrections applied."""
+    entries: dict[int, ReadableEntry] = {}
+    for event in events:
+        entry = ReadableEntry(
+            sequence=int(event["sequence"]),
+            kind=str(event.get("kind") or "unknown"),
+            occurred_on=date.fromisoformat(str(event["occurred_on"])),
+            recorded_at=str(event["recorded_at"]),
+            institution_id=event.get("institution_id"),
+            actor=event.get("actor"),
+            provenance=event.get("provenance"),
+            data=dict(event.get("data") or {}),
+        )
+        entries[entry.sequence] = entry
+        target = entries.get(entry.amends or 0)
+        if entry.kind == "correction" and target is not None:
+            changes = dict(entry.data.get("changes") or {})
+            if "occurred_on" in changes:
+                target.occurred_on = date.fromisoformat(str(changes.pop("occurred_on")))
+            target.data.update(changes)
+            target.status = "corrected" if target.status == "current" else target.status
+            target.amended_by.append(entry.sequence)
+        elif entry.kind == "retraction" and target is not None:
+            target.status = "retracted"
+            target.amended_by.append(entry.sequence)
+    return [entries[s] for s in sorted(entries)]
+
+
+def registration(entries: Iterable[ReadableEntry]) -> dict[str, Any]:
+    for entry in entries:
+        if entry.kind == "registration":
+            return entry.data
+    return {}
+
+
+PROVIDER_TYPES = {
+    "sixth_form": "sixth form",
+    "fe_college": "FE college",
+    "university": "university",
+    "higher_education": "higher education provider",
+    "apprenticeship_provider": "apprenticeship provider",
+    "independent_training_provider": "independent training provider",
+    "university_technical_college": "university technical college",
+}
+
+
+def _yes(value: Any) -> bool:
+    return bool(value)
+
+
+def day(value: Any) -> str:
+    """A calendar date as people write it in England: 4 Jul 2024."""
+    if value is None or value == "":
+        return ""
+    parsed = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return parsed.strftime("%d %b %Y").lstrip("0")
+
+
+def _label(value: Any) -> str:
+    return str(value or "").replace("_", " ")
+
+
+def _code(code: Any, version: Any) -> str:
+    found = nccis.lookup(str(code), str(version or nccis.CURRENT_VERSION))
+    return f"{found.label} ({code})" if found else f"NCCIS code {code}"
+
+
+def _academic(year: Any) -> str:
+    return f"{year}/{(int(year) + 1) % 100:02d}" if year is not None else ""
+
+
+def summary(entry: ReadableEntry) -> str:
+    """One line saying what the entry records, in the student's words where possible."""
+    d = entry.data
+    kind = entry.kind
+    if kind == "registration":
+        return "Registered on the careers record"
+    if kind == "enrolment":
+        return (
+            f"Enrolled at {d.get('institution_id')} in Year {d.get('year_group')}, "
+            f"{_academic(d.get('academic_year'))}"
+        )
+    if kind == "leaving":
+        reason = f" ({d['reason']})" if d.get("reason") else ""
+        return f"Left {d.get('institution_id')} in Year {d.get('year_group')}{reason}"
+    if kind == "higher_education_intent":
+        return (
+            "Considering higher education"
+            if d.get("considering")
+            else ("Not considering higher education")
+        )
+    if kind == "guidance_interview":
+        level = d.get("adviser_qualification_level")
+        return (
+            f"Guidance interview with {d.get('adviser_name')} (Level {level} adviser, "
+            f"{d.get('duration_minutes')} minutes, {_label(d.get('format'))})"
+        )
+    if kind == "guidance_interview_not_taken":
+        return f"Guidance interview offered: {_label(d.get('outcome'))}"
+    if kind == "employer_encounter":
+        meaningful = all(
+            _yes(d.get(k))
+            for k in (
+                "shared_purpose",
+                "learning_outcomes_defined",
+                "two_way_interaction",
+                "reflection_recorded",
+            )
+        )
+        return (
+            f"Employer encounter ({_label(d.get('activity'))}) with {d.get('employer_name')}, "
+            f"{d.get('sector')}" + ("; meaningful" if meaningful else "")
+        )
+    if kind == "workplace_experience":
+        return (
+            f"Workplace experience ({_label(d.get('kind'))}) at {d.get('employer_name')}: "
+            f"{d.get('days')} days to {day(d.get('end_on'))}"
+            + ("; part-time job" if d.get("part_time_job") else "")
+        )
+    if kind == "provider_encounter":
+        extras = [
+            text
+            for flag, text in (
+                ("higher_education_visit", "university visit"),
+                ("provider_access", "provider access"),
+            )
+            if d.get(flag)
+        ]
+        provider = str(d.get("provider_type"))
+        return (
+            f"Met {PROVIDER_TYPES.get(provider, _label(provider))} {d.get('provider_name')} "
+            f"({_label(d.get('mode'))})" + (f"; {', '.join(extras)}" if extras else "")
+        )
+    if kind == "labour_market_information":
+        return f"Used careers and labour-market information: {d.get('activity')}"
+    if kind == "curriculum_learning":
+        stem = " (STEM)" if d.get("stem") else ""
+        about = f": {d['description']}" if d.get("description") else ""
+        return f"Careers learning in {d.get('subject')}{stem}{about}"
+    if kind == "reflection":
+        return f"My reflection: {d.get('text')}"
+    if kind == "part_time_work":
+        return (
+            f"Part-time work: {d.get('role')} at {d.get('employer_name')}, "
+            f"{d.get('hours_per_week')} hours a week"
+        )
+    if kind == "intended_destination":
+        where = f" at {d['provider_or_employer']}" if d.get("provider_or_employer") else ""
+        return f"Intended destination: {_code(d.get('nccis_code'), d.get('nccis_version'))}{where}"
+    if kind == "september_guarantee":
+        accepted = {True: "; accepted", False: "; declined"}.get(d.get("accepted"), "")
+        return (
+            f"September Guarantee offer: {d.get('programme')} at {d.get('provider_name')}{accepted}"
+        )
+    if kind == "destination":
+        where = f" at {d['provider_or_employer']}" if d.get("provider_or_employer") else ""
+        return (
+            f"Destination: {_code(d.get('nccis_code'), d.get('nccis_version'))}{where} "
+            f"from {day(d.get('start_on'))} (source: {_label(d.get('source'))})"
+        )
+    if kind == "correction":
+        fields = ", ".join(sorted(d.get("changes") or {}))
+        return f"Corrected entry {d.get('amends_sequence')} ({fields}): {d.get('reason')}"
+    if kind == "retraction":
+        return f"Withdrew entry {d.get('amends_sequence')}: {d.get('reason')}"
+    if kind == "prior_record_import":
+        return (
+            f"Imported {d.get('event_count')} entries of an earlier record from {d.get('origin')}"
+        )
+    if kind in {"legal_hold_placed", "legal_hold_lifted"}:
+        return _label(kind).capitalize()
+    return _label(kind).capitalize()

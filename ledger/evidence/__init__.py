@@ -1,1 +1,0 @@
-"""Verifiable evidence: the global Merkle log, signed checkpoints and proofs (DESIGN.md 5)."""

@@ -1,0 +1,164 @@
+"""Group commit: single appends arriving together share one transaction.
+
+SQLite takes one writer at a time and each commit waits for the disk (an fsync
+of the WAL).  With eight clients appending at once, one-commit-per-request
+queues every request behind seven others.  Here concurrent single appends are
+gathered and handed to ``LedgerService.execute`` as one batch (one
+transaction), so the disk waits are shared.
+
+The batch is all-or-nothing; when any command in it fails (refused, invalid,
+conflicting) nothing of it was written and each command is run again on its
+own, so every request still gets exactly the answer it would have got alone.
+Idempotency and expected versions keep their meaning: commands for one student
+apply in arrival order to the same record inside the transaction.
+
+The read side's catch-up is not part of the request: an append is answered
+once it is committed, and :class:`projections.runner.follower.ReadSideFollower` projects it
+moments later in a thread of its own, many commits in one catch-up.  Reads
+through the API wait for it (``api.http.deps.get_ledger``), so they see their own
+writes; an erasure is answered only once the projections have dropped the
+student's rows.
+
+On SQLite this process writes one transaction at a time, batches and catch-ups
+taking turns on a lock: the file takes one writer anyway, and a writer that
+finds it locked would otherwise sleep in SQLite's busy handler (1, 2, 5, 10...
+ms between tries) instead of starting the moment the other commits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.domain import access
+from ledger.domain.access import Actor
+from ledger.domain.errors import LedgerError
+from ledger.service.ledger_service import Appended, Command, LedgerService
+from projections.runner.follower import ReadSideFollower
+
+MAX_BATCH = 64
+
+
+@dataclass(eq=False)
+class _Waiting:
+    command: Command
+    actor: Actor
+    ready: threading.Event = field(default_factory=threading.Event)
+    leads: bool = False
+    result: Appended | None = None
+    error: BaseException | None = None
+
+    def outcome(self) -> Appended:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+class GroupCommitService(LedgerService):
+    """The same use cases as the wrapped service; only single appends are gathered.
+
+    Whoever arrives while no batch is being written leads: it takes everything
+    queued (its own command first), writes it, answers the others, then hands
+    the lead to the next waiting request, so nobody waits on more than the batch
+    in progress and their own.
+    """
+
+    def __init__(self, service: LedgerService) -> None:
+        self.__dict__.update(service.__dict__)
+        self._writing: AbstractContextManager[object] = (
+            threading.Lock()
+            if isinstance(self.app.recorder, SQLiteApplicationRecorder)
+            else nullcontext()
+        )
+        # The catch-up leaves the request for a follower of its own (see the module).
+        catch_up, self._after_append = self._after_append, None
+        self.read_side = ReadSideFollower(catch_up, self._writing) if catch_up is not None else None
+        self._lock = threading.Lock()
+        self._queue: list[_Waiting] = []
+        self._leading = False
+
+    def execute(
+        self, commands: Sequence[Command], *, actor: Actor = access.SYSTEM
+    ) -> list[Appended]:
+        if len(commands) == 1:
+            results = [self._grouped(commands[0], actor).outcome()]
+        else:
+            with self._writing:
+                results = super().execute(commands, actor=actor)
+            self._committed(results)
+        if self.read_side is not None and any(c.kind == "erasure" for c in commands):
+            self.read_side.wait()  # the student's projected rows are gone before we answer
+        return results
+
+    def _grouped(self, command: Command, actor: Actor) -> _Waiting:
+        mine = _Waiting(command, actor)
+        with self._lock:
+            self._queue.append(mine)
+            if not self._leading:
+                self._leading = mine.leads = True
+        while not mine.leads:
+            mine.ready.wait()
+            mine.ready.clear()
+            if mine.result is not None or mine.error is not None:
+                return mine
+        self._lead()
+        return mine
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch = self._queue[:MAX_BATCH]
+            del self._queue[:MAX_BATCH]
+        try:
+            with self._writing:
+                self._write(batch)
+        finally:
+            # Reported before anyone is answered: a read after the answer waits for it.
+            self._committed([w.result for w in batch if w.result is not None])
+            with self._lock:
+                if self._queue:
+                    self._queue[0].leads = True
+                    self._queue[0].ready.set()
+                else:
+                    self._leading = False
+            for waiting in batch:
+                waiting.ready.set()
+
+    def _committed(self, results: Sequence[Appended]) -> None:
+        if self.read_side is not None and not all(r.replayed for r in results):
+            self.read_side.committed()
+
+    def _write(self, batch: list[_Waiting]) -> None:
+        by_actor: dict[Actor, list[_Waiting]] = {}
+        for waiting in batch:
+            by_actor.setdefault(waiting.actor, []).append(waiting)
+        for actor, group in by_actor.items():
+            try:
+                results = super().execute([w.command for w in group], actor=actor)
+            except LedgerError:
+                self._one_by_one(group, actor)
+                continue
+            except BaseException as exc:  # handed to each waiting request
+                _fail(group, exc)
+                continue
+            for waiting, result in zip(group, results, strict=True):
+                waiting.result = result
+
+    def _one_by_one(self, group: list[_Waiting], actor: Actor) -> None:
+        for waiting in group:
+            try:
+                waiting.result = super().execute([waiting.command], actor=actor)[0]
+            except BaseException as exc:  # raised again in its own request
+                waiting.error = exc
+
+
+def _fail(group: list[_Waiting], exc: BaseException) -> None:
+    for waiting in group:
+        waiting.error = exc
+
+
+__all__ = ["GroupCommitService"]
