@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Ledger
-from api.http.app import create_app
+from api.server import create_app
 from ledger.domain.access import Actor
 from ledger.domain.vocabulary import Role
 from tests import factories

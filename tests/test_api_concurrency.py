@@ -12,7 +12,7 @@ import httpx
 
 from api.bootstrap import Ledger
 from api.http import examples
-from api.http.app import create_app
+from api.server import create_app
 from tests import factories
 from tests.api_support import SCHOOL_A, serving
 

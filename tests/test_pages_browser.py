@@ -26,8 +26,8 @@ from api.bootstrap import Ledger, build
 from api.cli.demo.catalogue import SCHOOL_URN
 from api.cli.demo.runner import DemoOptions, run_demo
 from api.config import Settings
-from api.http.app import create_app
 from api.render import RENDERERS
+from api.server import create_app
 from ledger.domain.access import Actor
 from ledger.domain.clock import SimulatedClock
 from ledger.domain.vocabulary import Role

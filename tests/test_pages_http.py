@@ -13,10 +13,10 @@ from starlette.datastructures import FormData
 
 from api.bootstrap import Ledger
 from api.config import Settings, session_key
-from api.http.app import create_app
 from api.pages import charts
 from api.pages.forms import entry_form, errors_by_field, read_payload
 from api.pages.session import Session, SessionCodec
+from api.server import create_app
 from ledger.domain.errors import FieldProblem, ValidationFailed
 from tests.api_support import SCHOOL_A, register
 

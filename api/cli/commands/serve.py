@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(2)
         if workers == 1:
-            from api.http.app import create_app
+            from api.server import create_app
 
             try:
                 application = create_app(settings)
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
             uvicorn.run(application, host=host, port=port, access_log=access_log)
             return
         uvicorn.run(
-            "api.http.app:create_app",
+            "api.server:create_app",
             factory=True,
             host=host,
             port=port,

@@ -34,9 +34,9 @@ from ledger.service.imports.mis import (
     RejectedRow,
     parse_file,
 )
+from ledger.service.imports.mis import known_students as students
 from ledger.service.imports.mis.report import ImportReport
 from ledger.service.ledger_service import REGISTRATION_NAMESPACE, Command, LedgerService
-from ledger.service.imports.mis import known_students as students
 
 IMPORTERS = frozenset({Role.CAREERS_LEADER, Role.SYSTEM})
 SECRET_DOMAIN = b"careers-ledger/mis-import/v1"

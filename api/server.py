@@ -1,6 +1,6 @@
 """The HTTP API: ``create_app(settings)`` builds everything; importing builds nothing.
 
-``uvicorn --factory api.http.app:create_app`` (or ``careers-ledger serve``) calls it
+``uvicorn --factory api.server:create_app`` (or ``careers-ledger serve``) calls it
 once per worker process.  Endpoints are plain ``def``: the ledger library is
 synchronous, so FastAPI runs them on its thread pool.  Appends are the
 exception: ``async`` routes that send only the ledger call to the pool
