@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from api.config import Settings, load_keys
+from api.config import Settings, load_keys, signer_for
 from api.store.access_log import SqlAccessLog
 from api.store.database import create_tables, engine_for, read_side_engine
 from api.store.tokens import TokenStore
 from ledger.domain.clock import Clock, SystemClock
-from ledger.service.evidence import EvidenceService, signer_for
+from ledger.service.evidence import EvidenceService
 from ledger.service.ledger_service import LedgerService
 from ledger.storage.application import LedgerApplication
 from projections.runner.pipeline import LogSource
@@ -69,7 +69,13 @@ def build(
     read_engine = read_side_engine(settings.database_url, engine)
     read_models = build_read_models(app, read_engine, clock, log_source=source)
     after_append = read_models.projector.after_append if settings.project_in_process else None
-    service = LedgerService(app, clock, after_append=after_append, access_log=SqlAccessLog(engine))
+    service = LedgerService(
+        app,
+        clock,
+        after_append=after_append,
+        access_log=SqlAccessLog(engine),
+        read_models=read_models,
+    )
     closers = [read_engine.dispose] if read_engine is not engine else []
     return Ledger(
         settings=settings,

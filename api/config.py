@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.domain.errors import FieldProblem, ValidationFailed
+from ledger.domain.evidence.notes import NoteError, NoteSigner
 from ledger.storage.urls import sqlite_path
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
@@ -193,3 +195,29 @@ def _read_or_create_key_file(path: Path) -> dict[str, bytes]:
     with os.fdopen(fd, "wb") as handle:
         handle.write(orjson.dumps({k: v.hex() for k, v in created.items()}))
     return created
+
+
+def signer_for(settings: Settings, keys: Mapping[str, bytes]) -> NoteSigner:
+    """The checkpoint signer: the configured key, named by the log's origin."""
+    seed = keys["signing_key"]
+    if len(seed) != 32:
+        raise ValidationFailed(
+            "CAREERS_LEDGER_SIGNING_KEY: must be exactly 32 bytes (an Ed25519 seed)",
+            (FieldProblem("CAREERS_LEDGER_SIGNING_KEY", "must be exactly 32 bytes"),),
+        )
+    origin = settings.log_origin
+    if origin is None:
+        if settings.mode == "production":
+            raise ValidationFailed(
+                "CAREERS_LEDGER_LOG_ORIGIN: is required in production mode",
+                (FieldProblem("CAREERS_LEDGER_LOG_ORIGIN", "is required in production mode"),),
+            )
+        public = NoteSigner("development", seed).verifier.public_key
+        origin = "careers-ledger.localhost/dev-" + hashlib.sha256(public).hexdigest()[:12]
+    try:
+        return NoteSigner(origin, seed)
+    except NoteError as exc:
+        field_name = "CAREERS_LEDGER_LOG_ORIGIN"
+        raise ValidationFailed(
+            f"{field_name}: {exc}", (FieldProblem(field_name, str(exc)),)
+        ) from None

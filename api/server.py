@@ -26,7 +26,8 @@ from api.http.idempotency import InFlightKeys
 from api.http.routes import audit, entries, evidence, health, imports, privacy, reports, students
 from api.store.auth import Authenticator
 from ledger.domain.clock import Clock
-from ledger.service.group_commit import GroupCommitService
+from ledger.service.group_commit import with_group_commit
+from ledger.service.ledger_service import LedgerService
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -57,7 +58,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        service: GroupCommitService = app.state.service
+        service: LedgerService = app.state.service
         if service.read_side is not None:
             await run_in_threadpool(service.read_side.wait)  # projections level with the log
         if owned:
@@ -76,7 +77,7 @@ def create_app(
     app.state.ledger = built
     app.state.authenticator = authenticator if authenticator is not None else built.tokens
     app.state.in_flight = InFlightKeys()
-    app.state.service = GroupCommitService(built.service)
+    app.state.service = with_group_commit(built.service)
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX)

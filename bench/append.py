@@ -47,7 +47,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain.identifiers import make_upn
-from ledger.service.ledger_service import Command, LedgerService
+from ledger.service.commands import Command
+from ledger.service.ledger_service import LedgerService
 from ledger.storage.application import LedgerApplication
 from ledger.storage.urls import environment_for
 

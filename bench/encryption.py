@@ -38,7 +38,8 @@ from typing import Any
 import psycopg
 
 from ledger.domain.identifiers import make_upn
-from ledger.service.ledger_service import Command, LedgerService
+from ledger.service.commands import Command
+from ledger.service.ledger_service import LedgerService
 from ledger.storage.application import LedgerApplication
 
 KEYS = {"index_key": secrets.token_bytes(32), "master_key": secrets.token_bytes(32)}

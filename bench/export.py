@@ -32,8 +32,8 @@ from ledger.domain.access import SYSTEM
 from ledger.domain.clock import SimulatedClock
 from ledger.domain.errors import StudentNotFound
 from ledger.domain.identifiers import make_upn
+from ledger.service.commands import Command
 from ledger.service.export import export_record
-from ledger.service.ledger_service import Command
 
 START = date(2020, 9, 7)
 KINDS = (

@@ -44,7 +44,8 @@ from api.cli.demo.runner import DemoOptions, plan_demo
 from api.config import Settings, load_keys
 from api.store.database import engine_for, read_side_engine
 from ledger.domain.clock import SimulatedClock
-from ledger.service.ledger_service import Command, LedgerService
+from ledger.service.commands import Command
+from ledger.service.ledger_service import LedgerService
 from ledger.storage.application import LedgerApplication
 from ledger.storage.crypto import envelope
 from ledger.storage.page_reader import PageReader

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Ledger
@@ -25,7 +23,6 @@ from api.http.problems import Unauthenticated
 from api.store.auth import Authenticator
 from ledger.domain.access import Actor
 from ledger.domain.errors import FieldProblem, ValidationFailed
-from ledger.service.group_commit import GroupCommitService
 from ledger.service.ledger_service import LedgerService
 
 bearer = HTTPBearer(
@@ -33,17 +30,6 @@ bearer = HTTPBearer(
     description="A token from `careers-ledger users create` (or, later, an OIDC access token)",
 )
 STRONG_ETAG = re.compile(r'^"(\d{1,12})"$')
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date_only(value: Any) -> Any:
-    # Lax parsing would read ?as_of=0 as 1970-01-01 (a Unix timestamp): refuse it.
-    if isinstance(value, str) and ISO_DATE.match(value):
-        return value
-    raise ValueError("must be a calendar date written YYYY-MM-DD")
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 async def get_ledger(request: Request) -> Ledger:
@@ -53,7 +39,7 @@ async def get_ledger(request: Request) -> Ledger:
     (``projections.runner.follower``); a request that reads projections waits for it here, so
     a client always reads its own writes.
     """
-    service: GroupCommitService = request.app.state.service
+    service: LedgerService = request.app.state.service
     if service.read_side is not None and service.read_side.behind():
         await run_in_threadpool(service.read_side.wait)
     ledger: Ledger = request.app.state.ledger

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.domain.access_log import AccessPurpose
 from ledger.domain.events import EVENT_CLASSES
-from ledger.service.ledger_service import Appended, Entry
+from ledger.service.commands import Appended, Entry
 
 STUDENT_ID_EXAMPLE = "0b6f3f0e-7f4c-5a7d-9a43-1c2d3e4f5a6b"
 

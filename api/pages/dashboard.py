@@ -1,4 +1,4 @@
-"""The cohort dashboard's numbers and charts, from ``projections.views.queries``.
+"""The cohort dashboard's numbers and charts, from the read use cases (``ledger.service.reads``).
 
 Shared by the careers leader's dashboard, its CSV and the auditor's evidence
 pack: benchmark states by year group under one rule set, the equality gaps
@@ -19,6 +19,11 @@ from api.bootstrap import Ledger
 from api.pages import charts
 from api.pages.labels import STATE_LABELS, SUSTAINED_LABELS, group_label, part_label
 from ledger.domain.access import Actor
+from ledger.service.reads import (
+    CohortReport,
+    DestinationsReport,
+    ProviderAccessReport,
+)
 from projections.rules import State, get_ruleset
 from projections.rules.cohorts import (
     BINARY_CHARACTERISTICS,
@@ -26,7 +31,6 @@ from projections.rules.cohorts import (
     GroupComparison,
     StateCounts,
 )
-from projections.views import queries
 
 YEAR_GROUPS = tuple(range(7, 14))
 PROVIDER_ACCESS_YEARS = tuple(range(8, 14))
@@ -48,10 +52,10 @@ class Dashboard:
     institution_id: str | None
     academic_year: int
     as_of: date
-    by_year: dict[int, queries.CohortReport]
-    whole: queries.CohortReport
-    access: dict[int, queries.ProviderAccessReport]
-    destinations: queries.DestinationsReport
+    by_year: dict[int, CohortReport]
+    whole: CohortReport
+    access: dict[int, ProviderAccessReport]
+    destinations: DestinationsReport
     benchmark: str
     charts: dict[str, Markup] = field(default_factory=dict)
 
@@ -73,11 +77,15 @@ def _segments(counts: StateCounts) -> tuple[charts.Segment, ...]:
 def build(ledger: Ledger, actor: Actor, filters: Filters) -> Dashboard:
     """Every number on the dashboard, for the actor's own institution."""
     scope = ledger.service.report_scope(None, actor=actor)
-    read = ledger.projections
+    reads = ledger.service.reads
     ruleset = get_ruleset(filters.ruleset).name
-    common = {"institution_id": scope, "as_of": filters.as_of, "known_at": filters.known_at}
-    whole = queries.cohort_report(
-        read,
+    common = {
+        "actor": actor,
+        "institution_id": scope,
+        "as_of": filters.as_of,
+        "known_at": filters.known_at,
+    }
+    whole = reads.cohort_report(
         ruleset=ruleset,
         academic_year=filters.academic_year,
         year_group=filters.year_group,
@@ -85,14 +93,14 @@ def build(ledger: Ledger, actor: Actor, filters: Filters) -> Dashboard:
     )
     year = whole.academic_year
     by_year = {
-        g: queries.cohort_report(read, ruleset=ruleset, academic_year=year, year_group=g, **common)
+        g: reads.cohort_report(ruleset=ruleset, academic_year=year, year_group=g, **common)
         for g in YEAR_GROUPS
     }
     access = {
-        g: queries.provider_access_report(read, academic_year=year, year_group=g, **common)
+        g: reads.provider_access_report(academic_year=year, year_group=g, **common)
         for g in PROVIDER_ACCESS_YEARS
     }
-    destinations = queries.destinations_report(read, **common)
+    destinations = reads.destinations_report(**common)
     codes = [s.benchmark for s in (*whole.benchmarks, whole.provider_access)]
     chosen = filters.benchmark if filters.benchmark in codes else _default_benchmark(codes)
     board = Dashboard(

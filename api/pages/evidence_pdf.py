@@ -9,15 +9,14 @@ replaced, so the PDF is made either way.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from fpdf import FPDF
 
 from api.pages import charts
 from api.pages.evidence import EvidencePack
 from api.pages.labels import STATE_LABELS, academic, group_label, percent, points, when
+from api.render.pdf_layout import add_unicode_font
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 MONO = "Courier"
 CHART_WIDTH = 180  # mm
 
@@ -25,20 +24,11 @@ CHART_WIDTH = 180  # mm
 class _Pack(FPDF):
     def __init__(self) -> None:
         super().__init__(format="A4")
-        self.family, self.unicode = self._fonts()
+        self.family, self.unicode = add_unicode_font(self)
         self.set_auto_page_break(True, margin=15)
         self.set_title("Careers evidence pack")
         self.set_creator("Careers Ledger")
         self.add_page()
-
-    def _fonts(self) -> tuple[str, bool]:
-        for folder in FONT_DIRS:
-            regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-            if regular.is_file() and bold.is_file():
-                self.add_font("DejaVu", "", str(regular))
-                self.add_font("DejaVu", "B", str(bold))
-                return "DejaVu", True
-        return "Helvetica", False
 
     def footer(self) -> None:
         self.set_y(-12)

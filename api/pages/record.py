@@ -1,25 +1,31 @@
 """One student's record as the record page shows it, read through the service.
 
-``history`` authorises the read and writes the access-log entry; only then
-are the projections asked (their queries take ids, not actors).  ``as_of``
-and ``known_at`` replay the record on both axes: what had happened by a date,
-and what the ledger had recorded by the end of a date.
+The service's ``reads.student_record`` authorises the read, writes the
+access-log entry and cuts the entries, the benchmark panel and the advice by
+one rule (``as_of``: what had happened by a date; ``known_at``: what the
+ledger had recorded by the end of that English day).  This module only turns
+the result into what the page shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from api.bootstrap import Ledger
 from api.render.readable import ReadableEntry, readable_entries, registration, summary
 from ledger.domain.access import Actor
-from ledger.domain.errors import FieldProblem, StudentNotFound, ValidationFailed
-from ledger.service.ledger_service import Entry
+from ledger.domain.errors import FieldProblem, ValidationFailed
+from ledger.service.commands import Entry
+from ledger.service.reads import (
+    DEFAULT_RULESET,
+    LeaverDestinations,
+    StudentAttainment,
+    TimelineEntry,
+)
 from projections.rules import BenchmarkResult, State, ruleset_names
-from projections.views import queries
 
 STAFF_KINDS = (
     "guidance_interview",
@@ -74,9 +80,9 @@ class RecordView:
     rulesets: tuple[str, ...]
     as_of: date | None
     known_at: date | None
-    attainment: queries.StudentAttainment | None
-    destinations: tuple[queries.LeaverDestinations, ...]
-    advice: tuple[queries.TimelineEntry, ...]
+    attainment: StudentAttainment | None
+    destinations: tuple[LeaverDestinations, ...]
+    advice: tuple[TimelineEntry, ...]
 
     @property
     def name(self) -> str:
@@ -117,7 +123,7 @@ def day_param(value: str | None, name: str) -> date | None:
 def ruleset_param(value: str | None) -> str:
     if value in ruleset_names():
         return str(value)
-    return queries.DEFAULT_RULESET
+    return DEFAULT_RULESET
 
 
 def _as_export_event(entry: Entry) -> dict[str, Any]:
@@ -133,26 +139,19 @@ def _as_export_event(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _known(entry: Entry, as_of: date | None, known_at: date | None) -> bool:
-    if known_at is not None:
-        end_of_day = datetime.combine(known_at + timedelta(days=1), time(), tzinfo=UTC)
-        if entry.recorded_at >= end_of_day:
-            return False
-    return as_of is None or entry.occurred_on <= as_of
-
-
 def read_record(
     ledger: Ledger,
     student_id: UUID,
     actor: Actor,
     *,
-    ruleset: str = queries.DEFAULT_RULESET,
+    ruleset: str = DEFAULT_RULESET,
     as_of: date | None = None,
     known_at: date | None = None,
 ) -> RecordView:
-    history = ledger.service.history(student_id, actor=actor)
-    known = [e for e in history.entries if _known(e, as_of, known_at)]
-    readable = readable_entries(_as_export_event(e) for e in known)
+    found = ledger.service.reads.student_record(
+        student_id, actor=actor, ruleset=ruleset, as_of=as_of, known_at=known_at
+    )
+    readable = readable_entries(_as_export_event(e) for e in found.entries)
     person = registration(readable)
     newest_first = sorted(readable, key=lambda r: (r.occurred_on, r.sequence), reverse=True)
     shown = [
@@ -160,37 +159,19 @@ def read_record(
         for r in newest_first
         if r.kind != "registration"
     ]
-    read = ledger.projections
-    try:
-        attainment: queries.StudentAttainment | None = queries.student_attainment(
-            read, student_id, ruleset=ruleset, as_of=as_of, known_at=known_at
-        )
-        destinations = queries.student_destinations(
-            read, student_id, as_of=as_of, known_at=known_at
-        )
-        advice = tuple(
-            e
-            for e in queries.timeline(read, student_id).entries
-            if e.kind in {"guidance_interview", "guidance_interview_not_taken"}
-            and (known_at is None or e.recorded_at.date() <= known_at)
-            and (as_of is None or e.occurred_on <= as_of)
-        )
-    except StudentNotFound:
-        # The history says the student exists: the read side has not caught up yet.
-        attainment, destinations, advice = None, (), ()
     return RecordView(
         student_id=student_id,
         given_name=str(person.get("given_name", "")),
         family_name=str(person.get("family_name", "")),
         upn=person.get("upn"),
         uln=person.get("uln"),
-        version=history.version,
+        version=found.history.version,
         entries=shown,
         ruleset=ruleset,
         rulesets=ruleset_names(),
         as_of=as_of,
         known_at=known_at,
-        attainment=attainment,
-        destinations=destinations,
-        advice=tuple(reversed(advice)),
+        attainment=found.attainment,
+        destinations=found.destinations,
+        advice=tuple(reversed(found.advice)),
     )

@@ -1,8 +1,8 @@
 """'My careers record': the student's export as a readable PDF (fpdf2).
 
 Sections: where I studied, my timeline, advice and agreed actions, the Gatsby
-Benchmarks met and still to come (the same pure rules the projections run,
-evaluated on the exported events as of the export day), destinations,
+Benchmarks met and still to come (``RecordExport.attainment``: the rules the
+projections run, over the exported events, as of the export day), destinations,
 corrections, who has read the record, and how to check it is genuine (chain
 head, signed checkpoint, key id).  A PDF is assembled in memory before it
 is written; the entries are read once, without their proofs.
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, BinaryIO
-from uuid import UUID
 
 import orjson
 
@@ -28,8 +27,7 @@ from api.render.readable import (
 from api.render.readable import day as _day
 from ledger.domain.evidence.bundle import b64
 from ledger.service.export import ExportHeader, RecordExport
-from projections.rules import Attainment, State, get_ruleset
-from projections.rules.facts import LoggedEvent, fold
+from projections.rules import Attainment, State
 
 STATE_WORDS = {
     State.MET: "Met",
@@ -55,24 +53,6 @@ def _compact(event: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _attainment(student_id: UUID, events: list[dict[str, Any]], as_of: date, ruleset: str):
-    logged = [
-        LoggedEvent(
-            position=e["position"],
-            student_id=student_id,
-            sequence=int(e["sequence"]),
-            kind=str(e.get("kind")),
-            occurred_on=date.fromisoformat(str(e["occurred_on"])),
-            recorded_at=datetime.fromisoformat(str(e["recorded_at"])),
-            data=e.get("data") or {},
-            institution_id=e.get("institution_id"),
-            provenance=e.get("provenance"),
-        )
-        for e in events
-    ]
-    return get_ruleset(ruleset).evaluate(fold(student_id, logged), as_of)
-
-
 class PdfRenderer:
     media_type = "application/pdf"
     suffix = ".pdf"
@@ -91,7 +71,7 @@ class PdfRenderer:
         _studied(doc, entries)
         _timeline(doc, entries)
         _advice(doc, entries)
-        _benchmarks(doc, _attainment(header.student_id, events, as_of, self.ruleset))
+        _benchmarks(doc, export.attainment(self.ruleset, as_of))
         _destinations(doc, entries)
         _corrections(doc, entries)
         _reads(doc, export.access_log())

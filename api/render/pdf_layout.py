@@ -18,11 +18,25 @@ PAD = 1.0
 
 
 def unicode_font() -> tuple[Path, Path] | None:
+    """DejaVu Sans (regular, bold) where the system has it (Debian's fonts-dejavu)."""
     for folder in FONT_DIRS:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
         if regular.is_file() and bold.is_file():
             return regular, bold
     return None
+
+
+def add_unicode_font(pdf: FPDF) -> tuple[str, bool]:
+    """Register DejaVu Sans on ``pdf`` if available: (font family, whether it covers Unicode).
+
+    Without it the core Helvetica font is used, which covers Latin-1 only.
+    """
+    found = unicode_font()
+    if found is None:
+        return "Helvetica", False
+    pdf.add_font("DejaVu", "", str(found[0]))
+    pdf.add_font("DejaVu", "B", str(found[1]))
+    return "DejaVu", True
 
 
 class Layout(FPDF):
@@ -31,12 +45,9 @@ class Layout(FPDF):
     def __init__(self, footer_text: str, needs_unicode: bool) -> None:
         super().__init__(format="A4")
         self.footer_text = footer_text
-        self.family, self.unicode = "Helvetica", False
-        found = unicode_font() if needs_unicode else None
-        if found is not None:
-            self.add_font("DejaVu", "", str(found[0]))
-            self.add_font("DejaVu", "B", str(found[1]))
-            self.family, self.unicode = "DejaVu", True
+        self.family, self.unicode = (
+            add_unicode_font(self) if needs_unicode else ("Helvetica", False)
+        )
         self._widths: dict[tuple[str, float, str], float] = {}
         self.set_auto_page_break(True, margin=15)
         self.set_title("My careers record")

@@ -10,7 +10,6 @@ later bundle from a rolled-back or forked log is caught.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -31,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from ledger.domain.errors import FieldProblem, ValidationFailed
 from ledger.domain.evidence.notes import Checkpoint, NoteError, NoteVerifier
+from ledger.service.imports.transition import TrustedOrigin
 
 trust_metadata = MetaData()
 trusted_origins = Table(
@@ -54,18 +54,12 @@ def _refuse(field: str, reason: str) -> TrustRefused:
     return TrustRefused(f"{field}: {reason}", (FieldProblem(field, reason),))
 
 
-@dataclass(frozen=True)
-class TrustedOrigin:
-    origin: str
-    vkey: str
-    key_id: str
-    added_at: datetime
-    last_checkpoint: str | None
-    last_size: int | None
-
-
 class TrustStore:
-    """The deployment's trusted origins, kept in its own database beside the ledger."""
+    """The deployment's trusted origins, kept in its own database beside the ledger.
+
+    The transition import reads it through the ``TrustedOrigins`` port
+    (``ledger.service.imports.transition``); this is the SQL adapter.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -1,4 +1,4 @@
-"""School calendar arithmetic (DESIGN.md section 1).
+"""School calendar arithmetic: academic years, year groups, and where a day ends.
 
 The academic year runs 1 September to 31 August and is named by the year it
 starts in (2025 = 2025/26).  A year group is kept as the academic year in
@@ -9,6 +9,7 @@ Year 7 in September of Y, so ``year0 = academic_year_of(date_of_birth) + 5``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,30 @@ def end_of_day(day: date) -> datetime:
     """
     next_midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=ENGLAND)
     return next_midnight.astimezone(UTC) - timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class DayCut:
+    """The one place "as of" and "known at" days are cut, for every reader.
+
+    ``as_of`` keeps what had happened by the end of that day (``occurred_on``
+    on or before it); ``known_at`` keeps what the ledger had recorded by the
+    end of that English calendar day (:func:`end_of_day`, so BST is honoured).
+    Either may be None: no cut on that axis.
+    """
+
+    as_of: date | None = None
+    known_at: date | None = None
+
+    @property
+    def recorded_by(self) -> datetime | None:
+        """The last recorded instant kept, or None when nothing is cut on that axis."""
+        return None if self.known_at is None else end_of_day(self.known_at)
+
+    def keeps(self, occurred_on: date, recorded_at: datetime) -> bool:
+        if self.known_at is not None and recorded_at > end_of_day(self.known_at):
+            return False
+        return self.as_of is None or occurred_on <= self.as_of
 
 
 def add_months(day: date, months: int) -> date:

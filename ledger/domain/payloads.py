@@ -8,6 +8,7 @@ Error messages are built from field paths and rules only, never input values.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -40,9 +41,16 @@ from ledger.domain.vocabulary import (
 EARLIEST_DATE = date(2000, 1, 1)
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _iso_date_only(value: object) -> object:
-    """Calendar dates arrive as ISO 8601 text (or date objects), never as numbers."""
-    if isinstance(value, date | str):
+    """Calendar dates arrive as YYYY-MM-DD text (or date objects), never as numbers.
+
+    The one date rule for payloads and query strings alike: lax parsing would
+    read ``0`` as 1970-01-01 (a Unix timestamp) and accept date-times.
+    """
+    if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.match(value)):
         return value
     raise ValueError("must be a date in YYYY-MM-DD form")
 

@@ -52,7 +52,7 @@ def add_years(day: date, years: int) -> date:
 
 
 @dataclass
-class StudentFacts:
+class RetentionFacts:
     """What retention needs from one stream, folded from its events in order."""
 
     student_id: UUID
@@ -122,7 +122,7 @@ class RetentionDecision:
     due_on: date | None
 
 
-def due_on(facts: StudentFacts, policy: RetentionPolicy) -> tuple[date, RetentionReason] | None:
+def due_on(facts: RetentionFacts, policy: RetentionPolicy) -> tuple[date, RetentionReason] | None:
     """The day the record may be erased, and which rule set it; None without a birth date."""
     if facts.date_of_birth is None:
         return None
@@ -139,7 +139,7 @@ def due_on(facts: StudentFacts, policy: RetentionPolicy) -> tuple[date, Retentio
     return max(candidates)
 
 
-def decide(facts: StudentFacts, today: date, policy: RetentionPolicy) -> RetentionDecision:
+def decide(facts: RetentionFacts, today: date, policy: RetentionPolicy) -> RetentionDecision:
     """Is this student's record due today?  Held and enrolled records never are."""
     found = due_on(facts, policy)
     if facts.erased or found is None or found[0] > today:

@@ -9,16 +9,14 @@ leaves, and optionally a checkpoint trusted from outside (rollback and forks).
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError
 
-from api.config import Settings
 from ledger.domain import merkle
 from ledger.domain.clock import Clock
 from ledger.domain.errors import FieldProblem, LedgerError, ValidationFailed
@@ -26,7 +24,7 @@ from ledger.domain.evidence.leaf import event_leaf
 from ledger.domain.evidence.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier
 from ledger.storage.application import LedgerApplication
 from ledger.storage.evidence.log import (
-    LoggedEvent,
+    LogLeaf,
     LogIntegrityError,
     MerkleLogStore,
     StoredCheckpoint,
@@ -72,32 +70,6 @@ class LogReport:
     @property
     def ok(self) -> bool:
         return not self.failures
-
-
-def signer_for(settings: Settings, keys: Mapping[str, bytes]) -> NoteSigner:
-    """The checkpoint signer: the configured key, named by the log's origin."""
-    seed = keys["signing_key"]
-    if len(seed) != 32:
-        raise ValidationFailed(
-            "CAREERS_LEDGER_SIGNING_KEY: must be exactly 32 bytes (an Ed25519 seed)",
-            (FieldProblem("CAREERS_LEDGER_SIGNING_KEY", "must be exactly 32 bytes"),),
-        )
-    origin = settings.log_origin
-    if origin is None:
-        if settings.mode == "production":
-            raise ValidationFailed(
-                "CAREERS_LEDGER_LOG_ORIGIN: is required in production mode",
-                (FieldProblem("CAREERS_LEDGER_LOG_ORIGIN", "is required in production mode"),),
-            )
-        public = NoteSigner("development", seed).verifier.public_key
-        origin = "careers-ledger.localhost/dev-" + hashlib.sha256(public).hexdigest()[:12]
-    try:
-        return NoteSigner(origin, seed)
-    except NoteError as exc:
-        field_name = "CAREERS_LEDGER_LOG_ORIGIN"
-        raise ValidationFailed(
-            f"{field_name}: {exc}", (FieldProblem(field_name, str(exc)),)
-        ) from None
 
 
 class EvidenceService:
@@ -287,7 +259,7 @@ class EvidenceService:
                 )
 
 
-def _leaf_problem(logged: LoggedEvent) -> str | None:
+def _leaf_problem(logged: LogLeaf) -> str | None:
     if logged.link is None:
         return "the logged event is missing from the ledger (deleted)"
     if event_leaf(logged.student_id, logged.sequence, logged.link) != logged.leaf:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +29,8 @@ from ledger.service.evidence import EvidenceService
 from ledger.service.ledger_service import LedgerService
 from ledger.storage.evidence.log import LogIntegrityError
 from ledger.storage.evidence.rows import student_rows
+from projections.rules import Attainment, get_ruleset
+from projections.views.replay import replay_student
 
 EXPORT_ROLES = frozenset(
     {Role.STUDENT, Role.ADVISER, Role.CAREERS_LEADER, Role.DATA_PROTECTION_OFFICER, Role.SYSTEM}
@@ -121,6 +124,20 @@ class RecordExport:
                         "inclusion_proof": [b64(h) for h in proofs[row.position]],
                     },
                 }
+
+    def attainment(self, ruleset: str, as_of: date) -> Attainment:
+        """The exported events' benchmarks as of ``as_of``, by the rules the projections run.
+
+        Folded from the student's own stream (the events this export covers),
+        not from the rendered export, and not from the live read side, which
+        may hold later events or lag behind.
+        """
+        facts = replay_student(
+            self.service.app, self.header.student_id, through=self.header.event_count
+        )
+        if facts is None:
+            raise StudentErased("this student's record was erased and cannot be exported")
+        return get_ruleset(ruleset).evaluate(facts, as_of)
 
     def access_log(self) -> Iterator[dict[str, Any]]:
         """Who read this record, oldest first (ids and vocabularies only)."""

@@ -3,7 +3,7 @@
 SQLite takes one writer at a time and each commit waits for the disk (an fsync
 of the WAL).  With eight clients appending at once, one-commit-per-request
 queues every request behind seven others.  Here concurrent single appends are
-gathered and handed to ``LedgerService.execute`` as one batch (one
+gathered and written by the service's append path (``Appends.execute``) as one batch (one
 transaction), so the disk waits are shared.
 
 The batch is all-or-nothing; when any command in it fails (refused, invalid,
@@ -28,7 +28,7 @@ ms between tries) instead of starting the moment the other commits.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -37,10 +37,25 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from ledger.domain import access
 from ledger.domain.access import Actor
 from ledger.domain.errors import LedgerError
-from ledger.service.ledger_service import Appended, Command, LedgerService
+from ledger.service.appends import Appends
+from ledger.service.commands import Appended, Command
+from ledger.service.ledger_service import LedgerService
 from projections.runner.follower import ReadSideFollower
 
 MAX_BATCH = 64
+
+
+def with_group_commit(service: LedgerService) -> LedgerService:
+    """The same use cases, with concurrent single appends sharing transactions.
+
+    The service's in-process catch-up (if any) leaves the request for a
+    follower thread of its own (see the module); the returned service's
+    ``read_side`` is that follower, which reads wait on.
+    """
+    plain = service.appends
+    appends = Appends(plain.app, plain.clock)  # the same store, no catch-up per commit
+    group = GroupCommit(appends, plain.after_append)
+    return service.with_writer(group, group.read_side)
 
 
 @dataclass(eq=False)
@@ -59,8 +74,8 @@ class _Waiting:
         return self.result
 
 
-class GroupCommitService(LedgerService):
-    """The same use cases as the wrapped service; only single appends are gathered.
+class GroupCommit:
+    """A :class:`~ledger.service.appends.Writer` gathering single appends into batches.
 
     Whoever arrives while no batch is being written leads: it takes everything
     queued (its own command first), writes it, answers the others, then hands
@@ -68,15 +83,13 @@ class GroupCommitService(LedgerService):
     in progress and their own.
     """
 
-    def __init__(self, service: LedgerService) -> None:
-        self.__dict__.update(service.__dict__)
+    def __init__(self, appends: Appends, catch_up: Callable[[], None] | None = None) -> None:
+        self.appends = appends
         self._writing: AbstractContextManager[object] = (
             threading.Lock()
-            if isinstance(self.app.recorder, SQLiteApplicationRecorder)
+            if isinstance(appends.app.recorder, SQLiteApplicationRecorder)
             else nullcontext()
         )
-        # The catch-up leaves the request for a follower of its own (see the module).
-        catch_up, self._after_append = self._after_append, None
         self.read_side = ReadSideFollower(catch_up, self._writing) if catch_up is not None else None
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
@@ -89,7 +102,7 @@ class GroupCommitService(LedgerService):
             results = [self._grouped(commands[0], actor).outcome()]
         else:
             with self._writing:
-                results = super().execute(commands, actor=actor)
+                results = self.appends.execute(commands, actor=actor)
             self._committed(results)
         if self.read_side is not None and any(c.kind == "erasure" for c in commands):
             self.read_side.wait()  # the student's projected rows are gone before we answer
@@ -138,7 +151,7 @@ class GroupCommitService(LedgerService):
             by_actor.setdefault(waiting.actor, []).append(waiting)
         for actor, group in by_actor.items():
             try:
-                results = super().execute([w.command for w in group], actor=actor)
+                results = self.appends.execute([w.command for w in group], actor=actor)
             except LedgerError:
                 self._one_by_one(group, actor)
                 continue
@@ -151,7 +164,7 @@ class GroupCommitService(LedgerService):
     def _one_by_one(self, group: list[_Waiting], actor: Actor) -> None:
         for waiting in group:
             try:
-                waiting.result = super().execute([waiting.command], actor=actor)[0]
+                waiting.result = self.appends.execute([waiting.command], actor=actor)[0]
             except BaseException as exc:  # raised again in its own request
                 waiting.error = exc
 
@@ -161,4 +174,4 @@ def _fail(group: list[_Waiting], exc: BaseException) -> None:
         waiting.error = exc
 
 
-__all__ = ["GroupCommitService"]
+__all__ = ["GroupCommit", "with_group_commit"]

@@ -15,26 +15,43 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import DatabaseError, OperationalError
 
 from ledger.domain import access
 from ledger.domain.access import Actor
+from ledger.domain.clock import Clock
 from ledger.domain.errors import Forbidden, LegalHoldActive, StorageUnavailable, StudentErased
 from ledger.domain.events import EVENT_CLASSES
 from ledger.domain.retention import (
     RetentionPolicy,
     RetentionReason,
-    StudentFacts,
+    RetentionFacts,
     decide,
 )
 from ledger.domain.vocabulary import Role
+from ledger.service.commands import Appended
 from ledger.storage.application import LedgerApplication, RotationReport
 
-if TYPE_CHECKING:
-    from ledger.service.ledger_service import Appended, LedgerService
+
+class LedgerService(Protocol):
+    """What the privacy use cases need of the service: its store, its clock, one append."""
+
+    app: LedgerApplication
+    clock: Clock
+
+    def record(
+        self,
+        student_id: UUID,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        actor: Actor = ...,
+    ) -> Appended: ...
+
 
 log = logging.getLogger(__name__)
 PRIVACY_ROLES = frozenset({Role.DATA_PROTECTION_OFFICER, Role.SYSTEM})
@@ -161,10 +178,10 @@ def _in_scope(service: LedgerService, actor: Actor, student_id: UUID) -> bool:
     return actor.role is Role.SYSTEM or access.in_scope(actor, service.app.get_student(student_id))
 
 
-def gather_facts(app: LedgerApplication, page: int = 1000) -> Iterator[StudentFacts]:
+def gather_facts(app: LedgerApplication, page: int = 1000) -> Iterator[RetentionFacts]:
     """Retention facts of every student, reading only the events retention needs."""
     topics = [EVENT_CLASSES[kind].TOPIC for kind in RETENTION_KINDS]
-    facts: dict[UUID, StudentFacts] = {}
+    facts: dict[UUID, RetentionFacts] = {}
     position = 0
     while True:
         batch = app.recorder.select_notifications(
@@ -177,7 +194,7 @@ def gather_facts(app: LedgerApplication, page: int = 1000) -> Iterator[StudentFa
             event: Any = app.mapper.to_domain_event(notification)
             student_id = event.originator_id
             if student_id not in facts:
-                facts[student_id] = StudentFacts(student_id)
+                facts[student_id] = RetentionFacts(student_id)
             facts[student_id].apply(event)
         position = batch[-1].id
     yield from facts.values()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from ledger.domain.calendar import end_of_day
+from ledger.domain.calendar import DayCut
 from ledger.storage.application import LedgerApplication
 from ledger.storage.page_reader import PageReader
 from projections.rules.facts import FactsBuilder, LoggedEvent, StudentFacts, fold
@@ -34,7 +34,7 @@ def replay_all(
     progress: Callable[[int], None] | None = None,
 ) -> dict[UUID, StudentFacts]:
     """Every student's facts as the ledger knew them at the end of ``known_at``."""
-    cutoff = None if known_at is None else end_of_day(known_at)
+    cutoff = DayCut(known_at=known_at).recorded_by
     builders: dict[UUID, FactsBuilder] = {}
     reader = PageReader(app.ledger_mapper)  # each student's key looked up once, not per page
     for page in LogReader(app).pages(0, PAGE):
@@ -54,11 +54,22 @@ def replay_all(
 
 
 def replay_student(
-    app: LedgerApplication, student_id: UUID, *, known_at: date | None = None
+    app: LedgerApplication,
+    student_id: UUID,
+    *,
+    known_at: date | None = None,
+    through: int | None = None,
 ) -> StudentFacts | None:
-    """One student's facts from their own stream, limited to what was recorded by ``known_at``."""
-    cutoff = None if known_at is None else end_of_day(known_at)
-    events = [e for e in stream_events(app, student_id) if cutoff is None or _recorded(e) <= cutoff]
+    """One student's facts from their own stream, limited to what was recorded by ``known_at``.
+
+    ``through`` keeps only the stream's first events, up to that sequence number.
+    """
+    cutoff = DayCut(known_at=known_at).recorded_by
+    events = [
+        e
+        for e in stream_events(app, student_id)
+        if (cutoff is None or _recorded(e) <= cutoff) and (through is None or e.sequence <= through)
+    ]
     if not events or any(e.kind == "erasure" for e in events):
         return None
     return fold(student_id, events)

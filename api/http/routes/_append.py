@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.idempotency import InFlightKeys
 from api.http.schemas import AppendedPublic
-from ledger.service.ledger_service import Appended
+from ledger.service.commands import Appended
 
 PREFIX = "/api/v1"
 

@@ -2,7 +2,7 @@
 
 Per-student reads first pass ``LedgerService.authorise_read`` (scope check,
 then the access log); cohort reports ask the service which institution the
-caller may report on.  The figures come from ``projections.views.queries``.
+caller may report on.  The figures come from the read use cases (``ledger.service.reads``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.http.deps import CurrentActor, IsoDate, LedgerDep, PageDep, StudentId
+from api.http.deps import CurrentActor, LedgerDep, PageDep, StudentId
 from api.http.problems import responses
 from api.http.report_schemas import (
     CohortReportPublic,
@@ -26,9 +26,9 @@ from api.http.report_schemas import (
     TimelinePublic,
 )
 from api.http.schemas import next_link
-from ledger.domain.access_log import AccessPurpose
+from ledger.domain.payloads import IsoDate
+from ledger.service.reads import DEFAULT_RULESET
 from projections.rules.registry import ruleset_names
-from projections.views import queries
 
 Ruleset = StrEnum("Ruleset", {name: name for name in ruleset_names()})  # type: ignore[misc]
 
@@ -64,14 +64,13 @@ def student_benchmarks(
     actor: CurrentActor,
     ledger: LedgerDep,
     student_id: StudentId,
-    ruleset: RulesetQuery = Ruleset(queries.DEFAULT_RULESET),
+    ruleset: RulesetQuery = Ruleset(DEFAULT_RULESET),
     as_of: AsOf = None,
     known_at: KnownAt = None,
 ) -> StudentAttainmentPublic:
     """A student's Gatsby Benchmark states, part by part, with the evidence for each."""
-    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.BENCHMARKS)
-    found = queries.student_attainment(
-        ledger.projections, student_id, ruleset=ruleset.value, as_of=as_of, known_at=known_at
+    found = ledger.service.reads.student_attainment(
+        student_id, actor=actor, ruleset=ruleset.value, as_of=as_of, known_at=known_at
     )
     return StudentAttainmentPublic.model_validate(found)
 
@@ -87,9 +86,8 @@ def student_provider_access(
     known_at: KnownAt = None,
 ) -> StudentProviderAccessPublic:
     """A student's Provider Access Legislation encounters against each statutory window."""
-    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.PROVIDER_ACCESS)
-    found = queries.student_provider_access(
-        ledger.projections, student_id, as_of=as_of, known_at=known_at
+    found = ledger.service.reads.student_provider_access(
+        student_id, actor=actor, as_of=as_of, known_at=known_at
     )
     return StudentProviderAccessPublic.model_validate(found)
 
@@ -103,9 +101,8 @@ def student_destinations(
     known_at: KnownAt = None,
 ) -> StudentDestinationsPublic:
     """A leaver's destination years, sustained or not by the DfE rule (empty before leaving)."""
-    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.DESTINATIONS)
-    found = queries.student_destinations(
-        ledger.projections, student_id, as_of=as_of, known_at=known_at
+    found = ledger.service.reads.student_destinations(
+        student_id, actor=actor, as_of=as_of, known_at=known_at
     )
     return StudentDestinationsPublic.model_validate(
         {"student_id": student_id, "leavers": list(found)}
@@ -124,8 +121,9 @@ def student_timeline(
     ] = False,
 ) -> TimelinePublic:
     """The transition-integrated record: advice and decisions across every institution."""
-    ledger.service.authorise_read(student_id, actor=actor, purpose=AccessPurpose.TIMELINE)
-    found = queries.timeline(ledger.projections, student_id, include_retracted=include_retracted)
+    found = ledger.service.reads.timeline(
+        student_id, actor=actor, include_retracted=include_retracted
+    )
     total = len(found.entries)
     window = found.entries[page.offset : page.offset + page.limit]
     query = {"include_retracted": str(include_retracted).lower()} if include_retracted else {}
@@ -145,7 +143,7 @@ def student_timeline(
 def cohort_benchmarks(
     actor: CurrentActor,
     ledger: LedgerDep,
-    ruleset: RulesetQuery = Ruleset(queries.DEFAULT_RULESET),
+    ruleset: RulesetQuery = Ruleset(DEFAULT_RULESET),
     institution_id: Institution = None,
     academic_year: AcademicYear = None,
     year_group: YearGroup = None,
@@ -153,11 +151,10 @@ def cohort_benchmarks(
     known_at: KnownAt = None,
 ) -> CohortReportPublic:
     """Benchmark attainment for a cohort (institution, academic year, year group)."""
-    institution = ledger.service.report_scope(institution_id, actor=actor)
-    found = queries.cohort_report(
-        ledger.projections,
+    found = ledger.service.reads.cohort_report(
+        actor=actor,
         ruleset=ruleset.value,
-        institution_id=institution,
+        institution_id=institution_id,
         academic_year=academic_year,
         year_group=year_group,
         as_of=as_of,
@@ -179,10 +176,9 @@ def cohort_provider_access(
     known_at: KnownAt = None,
 ) -> ProviderAccessReportPublic:
     """Provider Access Legislation compliance for a cohort."""
-    institution = ledger.service.report_scope(institution_id, actor=actor)
-    found = queries.provider_access_report(
-        ledger.projections,
-        institution_id=institution,
+    found = ledger.service.reads.provider_access_report(
+        actor=actor,
+        institution_id=institution_id,
         academic_year=academic_year,
         year_group=year_group,
         as_of=as_of,
@@ -202,10 +198,9 @@ def cohort_destinations(
     known_at: KnownAt = None,
 ) -> DestinationsReportPublic:
     """Destinations of leaver cohorts for three years after leaving, split by characteristics."""
-    institution = ledger.service.report_scope(institution_id, actor=actor)
-    found = queries.destinations_report(
-        ledger.projections,
-        institution_id=institution,
+    found = ledger.service.reads.destinations_report(
+        actor=actor,
+        institution_id=institution_id,
         stage=stage.value if stage else None,
         leaving_year=leaving_year,
         as_of=as_of,
@@ -217,5 +212,5 @@ def cohort_destinations(
 @operations.get("/status", response_model=ProjectionStatusPublic, responses=responses(403))
 def projection_status(actor: CurrentActor, ledger: LedgerDep) -> ProjectionStatusPublic:
     """How far each projection has read the log (lag 0 everywhere: reports are current)."""
-    ledger.service.authorise_operations(actor=actor)
-    return ProjectionStatusPublic.model_validate(queries.projection_status(ledger.projections))
+    found = ledger.service.reads.projection_status(actor=actor)
+    return ProjectionStatusPublic.model_validate(found)

@@ -36,7 +36,7 @@ from ledger.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from ledger.service.ledger_service import History, parse_student_id
+from ledger.service.commands import History, parse_student_id
 
 router = APIRouter(route_class=PageRoute)
 PAGE_KINDS = frozenset(STAFF_KINDS + STUDENT_KINDS)

@@ -18,8 +18,8 @@ from api.pages.web import PageRoute, redirect, render
 from api.render import RENDERERS
 from ledger.domain.errors import FieldProblem, LedgerError, StudentNotFound, ValidationFailed
 from ledger.domain.vocabulary import Role
+from ledger.service.commands import parse_student_id
 from ledger.service.export import export_record
-from ledger.service.ledger_service import parse_student_id
 
 router = APIRouter(route_class=PageRoute)
 DOWNLOAD_CHUNK = 64 * 1024

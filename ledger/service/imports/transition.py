@@ -19,16 +19,15 @@ same bundle twice changes nothing and a longer one adds only what is new.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
 from pydantic import ValidationError
 
-from api.store.trust import TrustedOrigin, TrustStore
 from ledger.domain.access import STAFF_WRITERS, Actor
 from ledger.domain.errors import (
     FieldProblem,
@@ -42,7 +41,29 @@ from ledger.domain.events import EVENT_CLASSES
 from ledger.domain.evidence.bundle_verify import verify_bundle
 from ledger.domain.evidence.notes import Checkpoint, NoteError, NoteVerifier
 from ledger.domain.vocabulary import Role
-from ledger.service.ledger_service import REGISTRATION_NAMESPACE, Command, LedgerService
+from ledger.service.commands import Command, registration_stream_id
+from ledger.service.ledger_service import LedgerService
+
+
+@dataclass(frozen=True)
+class TrustedOrigin:
+    origin: str
+    vkey: str
+    key_id: str
+    added_at: datetime
+    last_checkpoint: str | None
+    last_size: int | None
+
+
+class TrustedOrigins(Protocol):
+    """The origins this deployment accepts records from (the adapter: ``api.store.trust``)."""
+
+    def get(self, origin: str) -> TrustedOrigin | None: ...
+
+    def saw(self, checkpoint: Checkpoint) -> None:
+        """Remember the largest checkpoint seen from its origin (catches a rolled-back log)."""
+        ...
+
 
 NOT_CARRIED = frozenset({"legal_hold_placed", "legal_hold_lifted", "erasure"})
 AMENDMENTS = frozenset({"correction", "retraction"})
@@ -88,7 +109,7 @@ class TransitionImport:
     """Verify a bundle against the trusted origins, then append what is new."""
 
     def __init__(
-        self, service: LedgerService, trust: TrustStore, local_origin: str | None = None
+        self, service: LedgerService, trust: TrustedOrigins, local_origin: str | None = None
     ) -> None:
         self.service = service
         self.trust = trust
@@ -158,7 +179,7 @@ class TransitionImport:
         mapping: dict[int, int] = {}
         if local is None:
             key = f"{prefix}/1"
-            plan = _Plan(uuid.uuid5(REGISTRATION_NAMESPACE, key), registered=True)
+            plan = _Plan(registration_stream_id(key), registered=True)
             payload = _payload(registration, mapping, report)
             assert payload is not None
             plan.commands.append(

@@ -36,7 +36,7 @@ class LogIntegrityError(LedgerError):
 
 
 @dataclass(frozen=True)
-class LoggedEvent:
+class LogLeaf:
     """One leaf of the log beside the chain link stored for that event now."""
 
     position: int
@@ -250,7 +250,7 @@ class MerkleLogStore:
         return [StoredCheckpoint(int(s), bytes(r), str(n), str(c)) for s, r, n, c in rows]
 
     # -- audit -------------------------------------------------------------------
-    def iter_logged(self, batch: int = 5000) -> Iterator[LoggedEvent]:
+    def iter_logged(self, batch: int = 5000) -> Iterator[LogLeaf]:
         """Every leaf in position order, beside the chain link stored for its event now."""
         db = self.db
         position = -1
@@ -268,7 +268,7 @@ class MerkleLogStore:
                 )
                 rows = cursor.fetchall()
             for pos, raw_id, sequence, leaf, link in rows:
-                yield LoggedEvent(
+                yield LogLeaf(
                     int(pos),
                     db.student_id(raw_id),
                     int(sequence),

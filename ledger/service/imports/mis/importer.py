@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -27,6 +26,7 @@ from ledger.domain.errors import (
     StudentNotFound,
 )
 from ledger.domain.vocabulary import Role
+from ledger.service.commands import Command, registration_stream_id
 from ledger.service.imports.mis import (
     ImportOptions,
     ParsedFile,
@@ -36,7 +36,7 @@ from ledger.service.imports.mis import (
 )
 from ledger.service.imports.mis import known_students as students
 from ledger.service.imports.mis.report import ImportReport
-from ledger.service.ledger_service import REGISTRATION_NAMESPACE, Command, LedgerService
+from ledger.service.ledger_service import LedgerService
 
 IMPORTERS = frozenset({Role.CAREERS_LEADER, Role.SYSTEM})
 SECRET_DOMAIN = b"careers-ledger/mis-import/v1"
@@ -160,7 +160,7 @@ class _Matcher:
 
     def _students_row(self, row: PlannedRow, student_id: UUID | None) -> _Ready | RejectedRow:
         if student_id is None:
-            new_id = uuid.uuid5(REGISTRATION_NAMESPACE, row.idempotency_key("students", 0))
+            new_id = registration_stream_id(row.idempotency_key("students", 0))
             return _Ready(row, tuple(students.new_student_commands(row, new_id)))
         try:
             history = self.service.history(student_id, actor=self.actor)

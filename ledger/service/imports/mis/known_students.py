@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.errors import FieldProblem
+from ledger.service.commands import Command, History
 from ledger.service.imports.mis import PlannedRow
-from ledger.service.ledger_service import Command, History
 
 NAME_FIELDS = ("given_name", "family_name", "date_of_birth")
 CHARACTERISTICS = ("gender", "fsm", "send", "pupil_premium", "care_experienced")

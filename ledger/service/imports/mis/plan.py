@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from ledger.domain.calendar import academic_year_of
 from ledger.domain.errors import FieldProblem
 from ledger.domain.events import EVENT_CLASSES
 from ledger.domain.payloads import Payload
@@ -41,7 +42,7 @@ class ImportOptions:
     @property
     def academic_year(self) -> int:
         """The academic year (1 September to 31 August) that contains ``today``."""
-        return self.today.year if self.today.month >= 9 else self.today.year - 1
+        return academic_year_of(self.today)
 
 
 @dataclass(frozen=True)

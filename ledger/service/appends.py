@@ -1,0 +1,273 @@
+"""The append path: validate commands, apply them to their streams, save in one transaction.
+
+Appends are idempotent and concurrency-safe without a second table: events
+carry their idempotency key, the StudentRecord remembers the keys it applied,
+and the unique (stream, version) key settles races.  The loser of a race
+reloads the stream, finds its key (returns the first result) or, without an
+expected version, applies its command again on top of the winner's event.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError, OperationalError
+from pydantic import ValidationError
+
+from ledger.domain import access
+from ledger.domain.access import Actor
+from ledger.domain.clock import Clock
+from ledger.domain.errors import (
+    DuplicateStudent,
+    FieldProblem,
+    StorageUnavailable,
+    StudentNotFound,
+    ValidationFailed,
+    VersionConflict,
+)
+from ledger.domain.events import EVENT_CLASSES
+from ledger.domain.payloads import Payload
+from ledger.domain.student import StudentRecord
+from ledger.service.commands import (
+    Appended,
+    Command,
+    Entry,
+    check_idempotency_key,
+    entry_of,
+    registration_stream_id,
+    validation_failed,
+)
+from ledger.storage.application import LedgerApplication
+
+MAX_ATTEMPTS = 30
+RETRY_PAUSE = 0.002  # seconds, doubled after each lost race up to RETRY_PAUSE_MAX, jittered
+RETRY_PAUSE_MAX = 0.05
+
+
+class Writer(Protocol):
+    """What the use cases hand their commands to: one transaction per call."""
+
+    def execute(self, commands: Sequence[Command], *, actor: Actor) -> list[Appended]: ...
+
+
+class _Prepared(NamedTuple):
+    command: Command
+    occurred_on: date
+    data: dict[str, Any]
+
+
+class Appends:
+    """Writes commands to the event store (a :class:`Writer`)."""
+
+    def __init__(
+        self,
+        app: LedgerApplication,
+        clock: Clock,
+        after_append: Callable[[], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        # Run after each commit (the in-process projection catch-up, when configured).
+        self.after_append = after_append
+
+    def execute(
+        self, commands: Sequence[Command], *, actor: Actor = access.SYSTEM
+    ) -> list[Appended]:
+        """Apply commands to their streams and save them in one transaction.
+
+        Nothing is written unless every command is valid and allowed.
+        """
+        today = self.today()
+        prepared = [self._prepare(c, today) for c in commands]
+        for attempt in range(MAX_ATTEMPTS):
+            students: dict[UUID, StudentRecord] = {}
+            now = self.clock.now()  # one recorded time per transaction
+            results = [self._apply(p, students, actor, now, retrying=attempt > 0) for p in prepared]
+            changed = [s for s in students.values() if s.pending_events]
+            if not changed:
+                return results
+            try:
+                self.app.save(*changed)
+            except IntegrityError:
+                # A concurrent writer won: reload and decide again, after a random pause
+                # so that racing writers spread out instead of colliding every time.
+                time.sleep(random.uniform(0, min(RETRY_PAUSE_MAX, RETRY_PAUSE * 2**attempt)))
+                continue
+            except OperationalError as exc:
+                raise StorageUnavailable("the ledger store did not accept the write") from exc
+            if self.after_append is not None:
+                self.after_append()
+            return results
+        raise VersionConflict("the record kept changing while saving; try again")
+
+    # -- reading the write model ---------------------------------------------
+    def today(self) -> date:
+        return self.clock.now().date()
+
+    def load(self, student_id: UUID) -> StudentRecord | None:
+        try:
+            return self.app.get_student(student_id)
+        except AggregateNotFoundError:
+            return None
+
+    def require(self, student_id: UUID) -> StudentRecord:
+        student = self.load(student_id)
+        if student is None:
+            raise StudentNotFound("no student with this id is visible to you")
+        return student
+
+    def event(self, student_id: UUID, sequence: int) -> Entry:
+        events = list(self.app.events.get(student_id, gt=sequence - 1, lte=sequence))
+        return entry_of(events[0])
+
+    # -- one command -----------------------------------------------------------
+    def _apply(
+        self,
+        prepared: _Prepared,
+        students: dict[UUID, StudentRecord],
+        actor: Actor,
+        now: datetime,
+        *,
+        retrying: bool,
+    ) -> Appended:
+        command = prepared.command
+        key = command.idempotency_key
+        if command.kind == "registration":
+            return self._register(prepared, students, actor, now, retrying=retrying)
+
+        assert command.student_id is not None
+        loaded = students.get(command.student_id)
+        if loaded is None:
+            loaded = students[command.student_id] = self.require(command.student_id)
+        student = loaded
+        access.check_append(actor, student, command.kind)
+        if key is not None:
+            earlier = student.earlier_result(key, command.kind, prepared.occurred_on, prepared.data)
+            if earlier is not None:
+                return Appended(student.id, earlier, command.kind, True)
+        if command.expected_version is not None and command.expected_version != student.version:
+            raise VersionConflict(
+                f"expected version {command.expected_version}, the record is at {student.version}"
+            )
+        if command.kind == "correction":
+            self._check_correction(student, prepared.data)
+        sequence = student.append(
+            command.kind,
+            occurred_on=prepared.occurred_on,
+            data=prepared.data,
+            idempotency_key=key,
+            actor=actor.id,
+            institution_id=actor.institution_id,
+            recorded_at=now,
+            provenance=command.provenance,
+        )
+        return Appended(student.id, sequence, command.kind, False)
+
+    def _register(
+        self,
+        prepared: _Prepared,
+        students: dict[UUID, StudentRecord],
+        actor: Actor,
+        now: datetime,
+        *,
+        retrying: bool,
+    ) -> Appended:
+        command = prepared.command
+        key = command.idempotency_key
+        access.check_register(actor)
+        student_id = command.student_id or (registration_stream_id(key) if key else uuid.uuid4())
+        # Assume the stream is new: if it is not (a retried registration), the unique
+        # (stream, version) key refuses the save and the retry reads it and replays.
+        existing = students.get(student_id) or (self.load(student_id) if retrying else None)
+        if existing is not None:
+            earlier = (
+                existing.earlier_result(key, "registration", prepared.occurred_on, prepared.data)
+                if key
+                else None
+            )
+            if earlier is None:
+                raise DuplicateStudent("a student stream with this id already exists")
+            access.check_read(actor, existing)
+            return Appended(student_id, earlier, "registration", True)
+        if retrying:
+            # The unique identifier index refused the first attempt, or a race
+            # did: now say which, without revealing the identifier.
+            self._check_identifiers_free(prepared.data)
+        students[student_id] = StudentRecord.register(
+            student_id=student_id,
+            occurred_on=prepared.occurred_on,
+            data=prepared.data,
+            idempotency_key=key,
+            actor=actor.id,
+            institution_id=actor.institution_id,
+            recorded_at=now,
+            provenance=command.provenance,
+        )
+        return Appended(student_id, 1, "registration", False)
+
+    # -- validation ---------------------------------------------------------
+    def _prepare(self, command: Command, today: date) -> _Prepared:
+        if command.idempotency_key is not None:
+            check_idempotency_key(command.idempotency_key)
+        model = EVENT_CLASSES[command.kind].PAYLOAD
+        payload = command.payload
+        try:
+            validated = (
+                payload
+                if isinstance(payload, model)
+                else model.model_validate(
+                    payload.model_dump() if isinstance(payload, Payload) else payload
+                )
+            )
+        except ValidationError as exc:
+            raise validation_failed(exc) from None
+        # The model's serialiser straight away: model_dump(mode="json") without its wrapper.
+        data: dict[str, Any] = validated.__pydantic_serializer__.to_python(validated, mode="json")
+        occurred_on = validated.occurred_on
+        del data["occurred_on"]
+        if occurred_on > today:
+            raise ValidationFailed(
+                "occurred_on: must not be in the future",
+                (FieldProblem("occurred_on", "must not be in the future"),),
+            )
+        return _Prepared(command, occurred_on, data)
+
+    def _check_correction(self, student: StudentRecord, data: dict[str, Any]) -> None:
+        target = int(data["amends_sequence"])
+        target_kind = student.kind_of(target)
+        changes = data["changes"]
+        if target_kind == "registration" and {"upn", "uln"} & set(changes):
+            raise ValidationFailed(
+                "changes: identifiers cannot be corrected; retract and re-register instead",
+                (FieldProblem("changes", "upn and uln cannot be corrected"),),
+            )
+        # The target may be in this same batch, not yet saved (a transition import).
+        pending = [e for e in student.pending_events if e.originator_version == target]
+        original = entry_of(pending[0]) if pending else self.event(student.id, target)
+        merged = {**original.data, "occurred_on": original.occurred_on.isoformat(), **changes}
+        model = EVENT_CLASSES[target_kind].PAYLOAD
+        try:
+            validated = model.model_validate(merged).model_dump(mode="json")
+        except ValidationError as exc:
+            raise validation_failed(exc, prefix="changes.") from None
+        moved_to = date.fromisoformat(validated["occurred_on"])
+        if "occurred_on" in changes and moved_to > self.today():
+            # The same rule as a new entry: a correction must not date a fact in the future.
+            raise ValidationFailed(
+                "changes.occurred_on: must not be in the future",
+                (FieldProblem("changes.occurred_on", "must not be in the future"),),
+            )
+        data["changes"] = {name: validated[name] for name in changes}
+
+    def _check_identifiers_free(self, data: dict[str, Any]) -> None:
+        for kind in ("upn", "uln"):
+            value = data.get(kind)
+            if value and self.app.lookup(kind, value) is not None:
+                raise DuplicateStudent(f"a student with this {kind.upper()} is already registered")
