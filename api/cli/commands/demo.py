@@ -6,21 +6,8 @@ from datetime import UTC, date, datetime
 
 import typer
 
-from api.bootstrap import build
-from api.cli.commands.common import err_console, progress_bar
-from api.cli.demo.runner import (
-    DEFAULT_SEED,
-    DEFAULT_STUDENTS,
-    DemoOptions,
-    LedgerNotEmpty,
-    Observer,
-    refuse_non_empty,
-    run_demo,
-)
-from api.cli.demo.summary import print_summary
-from api.config import Settings
-from ledger.domain.clock import SimulatedClock
-from ledger.domain.errors import LedgerError
+from api.cli.console import err_console, progress_bar
+from api.cli.demo.defaults import DEFAULT_SEED, DEFAULT_STUDENTS
 
 EARLIEST_TODAY = date(2012, 9, 1)  # the demo reaches back nine years before "today"
 
@@ -39,6 +26,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Generate a synthetic secondary school with a sixth form, three years of leavers
         and their careers records, then print a summary."""
+        from api.bootstrap import build
+        from api.cli.demo.runner import (
+            DemoOptions,
+            LedgerNotEmpty,
+            Observer,
+            refuse_non_empty,
+            run_demo,
+        )
+        from api.cli.demo.summary import print_summary
+        from api.config import Settings
+        from ledger.domain.clock import SimulatedClock
+        from ledger.domain.errors import LedgerError
+
         day = _today(today)
         clock = SimulatedClock(datetime.combine(day, datetime.min.time(), tzinfo=UTC))
         try:

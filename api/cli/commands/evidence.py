@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import typer
 from rich.table import Table
 
-from api.cli.commands.common import console, err_console, opened_ledger, progress_bar
-from ledger.domain.evidence.bundle_verify import verify_bundle
-from ledger.domain.evidence.notes import Checkpoint, NoteError, NoteVerifier
+from api.cli.commands.common import opened_ledger
+from api.cli.console import console, err_console, progress_bar
 
 DATABASE = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL")
 
@@ -70,6 +68,8 @@ def register(app: typer.Typer) -> None:
         database_url: str | None = DATABASE,
     ) -> None:
         """Audit the global log: every leaf against its chain, every signed checkpoint."""
+        from ledger.domain.evidence.notes import Checkpoint, NoteError
+
         with opened_ledger(database_url) as ledger:
             trusted = None
             if trusted_checkpoint is not None:
@@ -113,6 +113,11 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check a student's export offline with only the public key; exit 1 on any failure."""
+        import orjson
+
+        from ledger.domain.evidence.bundle_verify import verify_bundle
+        from ledger.domain.evidence.notes import NoteError, NoteVerifier
+
         vkey = read_public_key(public_key)
         try:
             NoteVerifier.from_vkey(vkey)

@@ -12,18 +12,21 @@ from pathlib import Path
 
 import typer
 
-from api.cli.commands.common import err_console, opened_ledger
-from api.render import RENDERERS
-from ledger.domain.access import SYSTEM
-from ledger.service.export import DEFAULT_CONSISTENCY_LIMIT, export_record
-from ledger.service.ledger_service import parse_student_id
+from api.cli.commands.common import opened_ledger
+from api.cli.console import err_console
+
+# Shown in --help without importing the renderers and the export service (which bring
+# the PDF, database and event-store libraries): the names of ``api.render.RENDERERS``
+# and ``ledger.service.export.DEFAULT_CONSISTENCY_LIMIT``, which a unit test compares.
+FORMATS = ("json", "csv", "pdf")
+DEFAULT_CONSISTENCY_LIMIT = 100
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def export(
         student: str = typer.Argument(..., help="The student's ledger id"),
-        format: str = typer.Option("json", "--format", help=f"One of: {', '.join(RENDERERS)}"),
+        format: str = typer.Option("json", "--format", help=f"One of: {', '.join(FORMATS)}"),
         output: Path | None = typer.Option(None, help="Write here instead of standard output"),
         consistency_from: list[int] = typer.Option(
             [], help="Also prove the log extends this earlier tree size (repeatable)"
@@ -34,6 +37,11 @@ def register(app: typer.Typer) -> None:
         database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
     ) -> None:
         """Export every event with its chain data, a signed checkpoint and inclusion proofs."""
+        from api.render import RENDERERS
+        from ledger.domain.access import SYSTEM
+        from ledger.service.export import export_record
+        from ledger.service.ledger_service import parse_student_id
+
         renderer = RENDERERS.get(format)
         if renderer is None:
             err_console.print(f"[red]error:[/red] --format: must be one of {', '.join(RENDERERS)}")

@@ -4,19 +4,17 @@ from an earlier institution) and ``trust`` (whose records are accepted)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from api.cli.commands.common import console, err_console, opened_ledger, progress_bar
-from api.config import load_keys
-from api.store.trust import TrustStore
-from ledger.domain.access import Actor
-from ledger.domain.vocabulary import Role
-from ledger.service.imports.mis import FILE_KINDS
-from ledger.service.imports.mis.importer import MisImport, import_secret
-from ledger.service.imports.mis.report import ImportReport, rejected_csv
-from ledger.service.imports.transition import TransitionImport, TransitionReport
+from api.cli.commands.common import opened_ledger
+from api.cli.console import console, err_console, progress_bar
+
+if TYPE_CHECKING:
+    from ledger.service.imports.mis.report import ImportReport
+    from ledger.service.imports.transition import TransitionReport
 
 SHOWN_ERRORS = 50
 DATABASE = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL")
@@ -49,6 +47,13 @@ def _register_csv(app: typer.Typer) -> None:
         database_url: str | None = DATABASE,
     ) -> None:
         """Import a MIS CSV export; report every rejected row by number, column and reason."""
+        from api.config import load_keys
+        from ledger.domain.access import Actor
+        from ledger.domain.vocabulary import Role
+        from ledger.service.imports.mis import FILE_KINDS
+        from ledger.service.imports.mis.importer import MisImport, import_secret
+        from ledger.service.imports.mis.report import rejected_csv
+
         if kind not in FILE_KINDS:
             err_console.print(f"[red]error:[/red] KIND must be one of {', '.join(FILE_KINDS)}")
             raise typer.Exit(2)
@@ -118,6 +123,11 @@ def _register_record(app: typer.Typer) -> None:
         database_url: str | None = DATABASE,
     ) -> None:
         """Verify a student's record bundle from another deployment, then import what is new."""
+        from api.store.trust import TrustStore
+        from ledger.domain.access import Actor
+        from ledger.domain.vocabulary import Role
+        from ledger.service.imports.transition import TransitionImport
+
         actor = Actor("record-import", Role.SYSTEM, institution_id=institution)
         with opened_ledger(database_url) as ledger:
             importer = TransitionImport(
@@ -149,6 +159,8 @@ def _register_trust(trust: typer.Typer) -> None:
         database_url: str | None = DATABASE,
     ) -> None:
         """Trust the log key of ORIGIN (what `careers-ledger checkpoint --public-key` prints)."""
+        from api.store.trust import TrustStore
+
         vkey = keyfile.read_text("utf-8").strip()
         with opened_ledger(database_url) as ledger:
             added = TrustStore(ledger.engine).add(origin, vkey, ledger.clock.now(), replace=replace)
@@ -157,6 +169,8 @@ def _register_trust(trust: typer.Typer) -> None:
     @trust.command("list")
     def list_(database_url: str | None = DATABASE) -> None:
         """The trusted origins, their key ids and the largest checkpoint seen from each."""
+        from api.store.trust import TrustStore
+
         with opened_ledger(database_url) as ledger:
             origins = TrustStore(ledger.engine).all()
         table = Table("origin", "key id", "added", "last checkpoint", title="Trusted origins")
@@ -168,6 +182,8 @@ def _register_trust(trust: typer.Typer) -> None:
     @trust.command("remove")
     def remove(origin: str, database_url: str | None = DATABASE) -> None:
         """Stop accepting bundles from ORIGIN (records already imported stay)."""
+        from api.store.trust import TrustStore
+
         with opened_ledger(database_url) as ledger:
             removed = TrustStore(ledger.engine).remove(origin)
         if not removed:

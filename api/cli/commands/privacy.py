@@ -6,20 +6,19 @@ Output names students by ledger id and reasons by code, never by personal data.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import typer
 from rich.table import Table
 
-from api.cli.commands.common import console, err_console, opened_ledger
-from api.config import load_keys, new_master_key
-from ledger.domain.access import Actor
-from ledger.domain.errors import LedgerError
-from ledger.domain.vocabulary import Role
-from ledger.service.ledger_service import parse_student_id
+from api.cli.commands.common import opened_ledger
+from api.cli.console import console, err_console
+
+if TYPE_CHECKING:
+    from ledger.domain.access import Actor
 
 DATABASE = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL")
-CLI_ACTOR = Actor("cli", Role.SYSTEM)
 
 
 class ErasureReason(StrEnum):
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
         if not yes:
             typer.confirm(f"Erase student {sid}? This cannot be undone", abort=True)
         with opened_ledger(database_url) as ledger:
-            appended = ledger.service.erase(sid, reason.value, actor=CLI_ACTOR)
+            appended = ledger.service.erase(sid, reason.value, actor=_cli_actor())
         state = "was already erased" if appended.replayed else "erased"
         console.print(
             f"[green]{state}[/green]: student {sid} (entry {appended.sequence}); "
@@ -60,7 +59,7 @@ def register(app: typer.Typer) -> None:
         """Place a legal hold: erasure and retention skip this record until it is lifted."""
         sid = _student(student_id)
         with opened_ledger(database_url) as ledger:
-            appended = ledger.service.place_legal_hold(sid, reason, actor=CLI_ACTOR)
+            appended = ledger.service.place_legal_hold(sid, reason, actor=_cli_actor())
         console.print(f"legal hold placed on {sid} (entry {appended.sequence})")
 
     @hold.command("lift")
@@ -72,7 +71,7 @@ def register(app: typer.Typer) -> None:
         """Lift a legal hold."""
         sid = _student(student_id)
         with opened_ledger(database_url) as ledger:
-            appended = ledger.service.lift_legal_hold(sid, reason, actor=CLI_ACTOR)
+            appended = ledger.service.lift_legal_hold(sid, reason, actor=_cli_actor())
         console.print(f"legal hold lifted from {sid} (entry {appended.sequence})")
 
     @app.command()
@@ -82,7 +81,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Erase every record past retention (date of birth + 25 years; 3 years after leaving)."""
         with opened_ledger(database_url) as ledger:
-            run = ledger.service.run_retention(dry_run=dry_run, actor=CLI_ACTOR)
+            run = ledger.service.run_retention(dry_run=dry_run, actor=_cli_actor())
         listed = run.due if dry_run else run.erased
         title = "due for erasure (dry run)" if dry_run else "erased"
         table = Table("student", "reason", title=f"Retention on {run.as_of}: {title}")
@@ -104,7 +103,7 @@ def register(app: typer.Typer) -> None:
         compaction as deferred (the store was busy).
         """
         with opened_ledger(database_url) as ledger:
-            ledger.service.compact(actor=CLI_ACTOR)
+            ledger.service.compact(actor=_cli_actor())
         console.print("compacted: deleted bytes rewritten, write-ahead log emptied")
 
     keys = typer.Typer(help="Master key rotation and key table status.")
@@ -118,10 +117,12 @@ def register(app: typer.Typer) -> None:
         mode, with the master key in the key file, a new one is generated there
         and the old one kept as previous_master_key.
         """
+        from api.config import load_keys, new_master_key
+
         with opened_ledger(database_url) as ledger:
             current = load_keys(ledger.settings)["master_key"]
             target = new_master_key(ledger.settings, current)
-            report = ledger.service.rotate_master_key(target, actor=CLI_ACTOR)
+            report = ledger.service.rotate_master_key(target, actor=_cli_actor())
             configured = ledger.settings.master_key is not None
         console.print(
             f"re-wrapped {report.rewrapped} student keys under master key {report.kek_id} "
@@ -139,7 +140,7 @@ def register(app: typer.Typer) -> None:
     def status(database_url: str | None = DATABASE) -> None:
         """Live student keys per master key id, and erased students' tombstones."""
         with opened_ledger(database_url) as ledger:
-            counts = ledger.service.key_status(actor=CLI_ACTOR)
+            counts = ledger.service.key_status(actor=_cli_actor())
             current = ledger.app.keyring.kek_id
         table = Table("master key id", "student keys")
         for name, count in sorted(counts.items()):
@@ -148,7 +149,18 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
 
+def _cli_actor() -> Actor:
+    """Who the ledger records as acting: the command line, as the system."""
+    from ledger.domain.access import Actor
+    from ledger.domain.vocabulary import Role
+
+    return Actor("cli", Role.SYSTEM)
+
+
 def _student(raw: str) -> UUID:
+    from ledger.domain.errors import LedgerError
+    from ledger.service.ledger_service import parse_student_id
+
     try:
         return parse_student_id(raw)
     except LedgerError as exc:

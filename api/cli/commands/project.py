@@ -5,12 +5,16 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from api.cli.commands.common import console, opened_ledger, progress_bar
-from projections.views import queries
+from api.cli.commands.common import opened_ledger
+from api.cli.console import console, progress_bar
+
+if TYPE_CHECKING:
+    from projections.views import queries
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +45,8 @@ def register(app: typer.Typer) -> None:
         database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
     ) -> None:
         """Bring the projections up to date; with --follow, a worker that keeps them so."""
+        from projections.views import queries
+
         with opened_ledger(database_url) as ledger:
             read = ledger.projections
             if status:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 
 import typer
-import uvicorn
 
-from api.cli.commands.common import err_console
-from api.config import Settings
-from ledger.domain.errors import LedgerError
+from api.cli.console import err_console
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +21,11 @@ def register(app: typer.Typer) -> None:
         access_log: bool = typer.Option(True, help="Log one line per request (no bodies)"),
     ) -> None:
         """Serve the API (and its OpenAPI docs at /api/v1/docs) on the configured database."""
+        import uvicorn
+
+        from api.config import Settings
+        from ledger.domain.errors import LedgerError
+
         if database_url is not None:
             os.environ["CAREERS_LEDGER_DATABASE_URL"] = database_url
         try:

@@ -7,10 +7,8 @@ from uuid import UUID
 import typer
 from rich.table import Column, Table
 
-from api.cli.commands.common import console, err_console, opened_ledger
-from ledger.domain.access import Actor
-from ledger.domain.errors import FieldProblem, ValidationFailed
-from ledger.domain.vocabulary import Role
+from api.cli.commands.common import opened_ledger
+from api.cli.console import console, err_console
 
 DATABASE = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL")
 
@@ -30,6 +28,9 @@ def register(app: typer.Typer) -> None:
         database_url: str | None = DATABASE,
     ) -> None:
         """Create a user scoped to an institution and print their first token once."""
+        from ledger.domain.access import Actor
+        from ledger.domain.vocabulary import Role
+
         with opened_ledger(database_url) as ledger:
             student_id = _student_id(student)
             if student_id is not None:
@@ -81,6 +82,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _student_id(raw: str | None) -> UUID | None:
+    from ledger.domain.errors import FieldProblem, ValidationFailed
+
     if raw is None:
         return None
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Column, Table
 
-from api.cli.commands.common import console, opened_ledger, progress_bar
+from api.cli.commands.common import opened_ledger
+from api.cli.console import console, progress_bar
 
 
 def register(app: typer.Typer) -> None:

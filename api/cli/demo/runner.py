@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock_time
 
 from api.bootstrap import Ledger
+from api.cli.demo.defaults import DEFAULT_SEED, DEFAULT_STUDENTS
 from api.cli.demo.generate import LeaverCohort, SchoolPlan, plan_school
 from api.cli.demo.plan import batches, in_recorded_order
 from ledger.domain.clock import SimulatedClock
@@ -21,8 +22,6 @@ from ledger.domain.errors import LedgerError
 
 BATCH_SIZE = 400
 CATCH_UP_BATCH = 10_000  # one read-side transaction per 10,000 events
-DEFAULT_SEED = 2014  # the year Gatsby published the benchmarks
-DEFAULT_STUDENTS = 1000
 EVENING = clock_time(20, 0, tzinfo=UTC)
 
 

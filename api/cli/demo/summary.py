@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from api.bootstrap import Ledger
-from api.cli.commands.common import console as default_console
-from api.cli.commands.report_tables import benchmark_table
+from api.cli.console import console as default_console
 from api.cli.demo.catalogue import SCHOOL_NAME, SCHOOL_URN
 from api.cli.demo.runner import DemoStats
+from api.cli.report_tables import benchmark_table
 from ledger.storage.urls import sqlite_path
 from projections.views.queries import cohort_report
 

@@ -1,4 +1,8 @@
-"""Rich tables for the cohort reports (the CLI and the demo's summary print these)."""
+"""Rich tables for the cohort reports (``report`` and the demo's summary print these).
+
+They sit below both ``api.cli.commands`` and ``api.cli.demo``, so the demo never
+imports the commands (the commands import the demo).
+"""
 
 from __future__ import annotations
 
