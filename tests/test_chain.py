@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from api.bootstrap import Ledger
 from api.cli.main import app as cli
 from api.config import Settings
-from ledger.storage.recorders import LedgerPostgresRecorder
+from ledger.storage.recorders.postgres import LedgerPostgresRecorder
 from tests import factories
 
 

@@ -20,7 +20,7 @@ from eventsourcing.persistence import StoredEvent
 from ledger.domain import chain
 from ledger.domain.errors import StudentErased
 from ledger.domain.events import StudentErased as StudentErasedEvent
-from ledger.storage.recorders import AuditRow
+from ledger.storage.recorders.audit import AuditRow
 
 _KEY_DESTROYED = "the payload's key was destroyed"
 

@@ -20,7 +20,9 @@ from ledger.storage.mapper import (
     OrjsonTranscoder,
     identifier_digest,
 )
-from ledger.storage.recorders import AuditRow, LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.storage.recorders.audit import AuditRow
+from ledger.storage.recorders.postgres import LedgerPostgresRecorder
+from ledger.storage.recorders.sqlite import LedgerSQLiteRecorder
 from ledger.storage.urls import environment_for
 
 LedgerRecorder = LedgerSQLiteRecorder | LedgerPostgresRecorder

@@ -15,7 +15,8 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment
 
-from ledger.storage.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.storage.recorders.postgres import LedgerPostgresRecorder
+from ledger.storage.recorders.sqlite import LedgerSQLiteRecorder
 
 STATEMENT_CACHE = 128
 """Prepared statements kept per SQLite connection."""

@@ -23,7 +23,8 @@ from uuid import UUID
 
 from psycopg.rows import tuple_row
 
-from ledger.storage.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.storage.recorders.postgres import LedgerPostgresRecorder
+from ledger.storage.recorders.sqlite import LedgerSQLiteRecorder
 
 LOG_TABLE = "ledger_log"
 NODES_TABLE = "ledger_log_nodes"

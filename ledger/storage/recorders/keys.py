@@ -29,10 +29,10 @@ from uuid import UUID
 from ledger.storage.crypto.envelope import FORMAT_AES_GCM, KEY_ID_BYTES
 from ledger.storage.crypto.keyring import KeyRow
 from ledger.storage.mapper import ChainedStoredEvent
+from ledger.storage.recorders.schema import KEYS
 
-KEYS_TABLE = "ledger_keys"
 SEALED = bytes([FORMAT_AES_GCM])
-KEY_COLUMNS = "originator_id, key_id, wrapped_dek, kek_id, created_at, shredded_at"
+KEY_COLUMNS = ", ".join(KEYS.names)
 NEW_KEY_COLUMNS = ("originator_id", "key_id", "wrapped_dek", "kek_id", "created_at")
 UNKNOWN_KEY = "an event is sealed under a key the key table does not hold"
 
@@ -40,7 +40,7 @@ UNKNOWN_KEY = "an event is sealed under a key the key table does not hold"
 class KeyTable:
     """Key-table maintenance shared by the SQLite and PostgreSQL recorders."""
 
-    keys_table = KEYS_TABLE
+    keys_table = KEYS.name
 
     def _sql(self, text: str) -> str:
         raise NotImplementedError
