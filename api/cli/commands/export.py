@@ -39,8 +39,8 @@ def register(app: typer.Typer) -> None:
         """Export every event with its chain data, a signed checkpoint and inclusion proofs."""
         from api.render import RENDERERS
         from ledger.domain.access import SYSTEM
+        from ledger.service.commands import parse_student_id
         from ledger.service.export import export_record
-        from ledger.service.ledger_service import parse_student_id
 
         renderer = RENDERERS.get(format)
         if renderer is None:

@@ -159,7 +159,7 @@ def _cli_actor() -> Actor:
 
 def _student(raw: str) -> UUID:
     from ledger.domain.errors import LedgerError
-    from ledger.service.ledger_service import parse_student_id
+    from ledger.service.commands import parse_student_id
 
     try:
         return parse_student_id(raw)

@@ -18,7 +18,7 @@ from itertools import count
 from typing import Any
 from uuid import UUID
 
-from ledger.service.ledger_service import Command
+from ledger.service.commands import Command
 
 # The careers administrator enters the week's paperwork on Thursday afternoons;
 # pupils write up their careers journals in Wednesday tutor time.
