@@ -13,22 +13,12 @@ with no activity covering it reads as not captured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from api.cli.demo import catalogue as cat
 from api.cli.demo.calendar import academic_year_of, school_year
-from api.cli.demo.school import Context, Journey
+from api.cli.demo.school import Context, Journey, Route, Routes
 from ledger.domain.vocabulary import DestinationSource as Source
-
-
-@dataclass(frozen=True)
-class Route:
-    code: str
-    provider: str | None
-    programme: str
-    years: float | None  # expected length; None while open-ended
-
 
 OWN_SIXTH_FORM = Route("210", cat.SIXTH_FORM_NAME, "A levels in our sixth form", 2)
 # (route, weight, weight multiplier for disadvantaged pupils)
@@ -63,12 +53,6 @@ LATER = (
 )
 EDUCATION = {"210", "220", "230", "240", "260", "270"}
 UNKNOWN, NEET = "810", "619"
-
-
-@dataclass
-class Routes:
-    after_year_11: Route
-    after_sixth_form: Route | None
 
 
 def _choose(

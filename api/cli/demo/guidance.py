@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 from api.cli.demo import catalogue as cat
 from api.cli.demo.calendar import SchoolYear, school_year
-from api.cli.demo.destinations import AFTER_SIXTH_FORM, AFTER_YEAR_11, Route, intention
-from api.cli.demo.school import Context, Journey
+from api.cli.demo.destinations import AFTER_SIXTH_FORM, AFTER_YEAR_11, intention
+from api.cli.demo.school import Context, Journey, Route
 from ledger.domain.vocabulary import InterviewFormat, InterviewOutcome
 
 TRAINEE_YEARS = range(2019, 2023)

@@ -3,7 +3,8 @@
 Most careers activities are organised for a whole year group on one day (a
 careers fair, a college taster day), and the careers team records everyone's
 attendance in one sitting; a pupil's own journey (interviews, intentions,
-destinations) is planned around them.
+destinations) is planned around them.  A journey carries the pupil's planned
+routes, so the ``Route`` shape lives here; ``destinations`` chooses them.
 """
 
 from __future__ import annotations
@@ -13,19 +14,30 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from api.cli.demo.calendar import SchoolYear
 from api.cli.demo.plan import Planned, Recording, Stream
 from api.cli.demo.roster import Pupil
 
-if TYPE_CHECKING:
-    from api.cli.demo.destinations import Routes
-
 Window = tuple[tuple[int, int], tuple[int, int]]
 REFRESHED_GUIDANCE_FROM = date(2025, 9, 1)  # statutory guidance adopting the 2024 refresh
 LOCKDOWN = (date(2020, 3, 20), date(2020, 7, 31))  # no in-person activities
 REMOTE = (date(2020, 9, 1), date(2021, 5, 17))  # encounters moved online
+
+
+@dataclass(frozen=True)
+class Route:
+    code: str
+    provider: str | None
+    programme: str
+    years: float | None  # expected length; None while open-ended
+
+
+@dataclass
+class Routes:
+    after_year_11: Route
+    after_sixth_form: Route | None
 
 
 @dataclass(eq=False)
