@@ -1,8 +1,10 @@
-"""An English school calendar: academic years, terms and holidays.
+"""The demo school's calendar: teaching days, terms and holidays.
 
-The academic year runs 1 September to 31 August (DESIGN.md section 1) and is
-named by its start year (2025 = 2025/26).  Holidays follow the usual English
-pattern closely enough that no demo activity lands on a weekend or in a break.
+Academic years (1 September to 31 August, named by their start year: 2025 =
+2025/26) are the ledger's own rule, :mod:`ledger.domain.calendar`; this module
+adds only what the demo needs to place activities: term dates and holidays,
+following the usual English pattern closely enough that no demo activity lands
+on a weekend or in a break.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, cached_property
 
+from ledger.domain.calendar import academic_year_of
+
 MONDAY, FRIDAY = 0, 4
-
-
-def academic_year_of(day: date) -> int:
-    return day.year if day.month >= 9 else day.year - 1
 
 
 def easter_sunday(year: int) -> date:
@@ -82,7 +82,10 @@ class SchoolYear:
 
     def month_day(self, month: int, day: int) -> date:
         """The date of (month, day) inside this academic year."""
-        return date(self.start if month >= 9 else self.start + 1, month, day)
+        in_start_year = date(self.start, month, day)
+        if academic_year_of(in_start_year) == self.start:
+            return in_start_year
+        return date(self.start + 1, month, day)
 
     def pick_day(self, rng: random.Random, window: tuple[tuple[int, int], tuple[int, int]]) -> date:
         """A random teaching day between two (month, day) points of this year."""

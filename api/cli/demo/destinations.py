@@ -16,8 +16,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from api.cli.demo import catalogue as cat
-from api.cli.demo.calendar import academic_year_of, school_year
+from api.cli.demo.calendar import school_year
 from api.cli.demo.school import Context, Journey, Route, Routes
+from ledger.domain.calendar import academic_year_of
 from ledger.domain.vocabulary import DestinationSource as Source
 
 OWN_SIXTH_FORM = Route("210", cat.SIXTH_FORM_NAME, "A levels in our sixth form", 2)

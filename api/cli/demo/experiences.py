@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from api.cli.demo import catalogue as cat
-from api.cli.demo.calendar import SchoolYear, academic_year_of
+from api.cli.demo.calendar import SchoolYear
 from api.cli.demo.school import REFRESHED_GUIDANCE_FROM, Context, Journey, in_lockdown, remote
+from ledger.domain.calendar import academic_year_of
 from ledger.domain.vocabulary import ExperienceKind as Kind
 
 LMI_REACH = {7: 0.45, 8: 0.55, 9: 0.9, 10: 0.6, 11: 0.8, 12: 0.75, 13: 0.5}

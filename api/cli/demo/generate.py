@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from api.cli.demo import catalogue as cat
 from api.cli.demo.amendments import amendments
-from api.cli.demo.calendar import academic_year_of, school_year
+from api.cli.demo.calendar import school_year
 from api.cli.demo.destinations import destinations, leaving, plan_routes, september_guarantee
 from api.cli.demo.encounters import employer_encounters
 from api.cli.demo.experiences import careers_learning, workplace_experiences
@@ -22,6 +22,7 @@ from api.cli.demo.plan import Recording, Stream
 from api.cli.demo.providers import provider_encounters
 from api.cli.demo.roster import Pupil, build_roster
 from api.cli.demo.school import Context, Journey
+from ledger.domain.calendar import academic_year_of
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from api.cli.demo import catalogue as cat
-from api.cli.demo.calendar import academic_year_of, school_year
+from api.cli.demo.calendar import school_year
+from ledger.domain.calendar import academic_year_of, academic_year_start
 from ledger.domain.identifiers import make_uln, make_upn
 from ledger.domain.vocabulary import Gender
 
@@ -180,8 +181,11 @@ class RosterBuilder:
         )[0]
         names = {Gender.FEMALE: cat.FEMALE_NAMES, Gender.MALE: cat.MALE_NAMES}
         given = rng.choice(names.get(gender, cat.NEUTRAL_NAMES))
-        born_from = date(cohort - 12, 9, 1)
-        born = born_from + timedelta(days=rng.randrange((date(cohort - 11, 9, 1) - born_from).days))
+        # Year 7 in September of ``cohort``: born in the academic year twelve before it.
+        born_from = academic_year_start(cohort - 12)
+        born = born_from + timedelta(
+            days=rng.randrange((academic_year_start(cohort - 11) - born_from).days)
+        )
         fsm = rng.random() < 0.24
         care = rng.random() < 0.01
         send = rng.random() < (0.19 if gender is Gender.MALE else 0.11)
