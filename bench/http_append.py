@@ -4,7 +4,7 @@ Bounded load on loopback: a fresh ledger, STUDENTS students, then APPENDS
 appends from CLIENTS concurrent clients (each with its own connection and
 Idempotency-Key per request).  The in-process figure is LedgerService.record
 called in a loop on another fresh ledger of the same backend, in the same run.
-Targets (issue 4): HTTP >= half the in-process rate, p99 < 50 ms at 8 clients
+Targets: HTTP >= half the in-process rate, p99 < 50 ms at 8 clients
 on SQLite.
 
     python bench/http_append.py [--appends 2000] [--clients 8] [--database-url URL]

@@ -1,4 +1,4 @@
-"""Who may do what to which student (DESIGN.md section 5).
+"""Who may do what to which student (docs/api.md, "Who may do what").
 
 Roles are scoped to an institution.  A student outside the actor's scope is
 reported exactly like a missing one (404), so existence never leaks; inside

@@ -1,4 +1,4 @@
-"""Who read which student's record, when and why (DESIGN.md section 5).
+"""Who read which student's record, when and why (docs/api.md, "The access log").
 
 Every read of a student's personal data is noted here through
 :class:`~ledger.service.ledger_service.LedgerService`; the student's export includes their

@@ -1,4 +1,4 @@
-"""The per-student hash chain (DESIGN.md section 5). Pure functions, no I/O.
+"""The per-student hash chain (docs/evidence.md). Pure functions, no I/O.
 
 Each event's *link* hashes:
 

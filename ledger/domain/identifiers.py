@@ -1,4 +1,4 @@
-"""Unique Pupil Number and Unique Learner Number checks (DESIGN.md section 4).
+"""Unique Pupil Number and Unique Learner Number checks (docs/identifiers.md).
 
 Messages say which character is wrong and why, never echo the identifier
 itself (it is personal data).

@@ -1,4 +1,4 @@
-"""When a student's record is due for erasure (DESIGN.md section 5).
+"""When a student's record is due for erasure (docs/privacy.md, "Retention").
 
 Two statutory-guidance minimums apply, and the later one wins:
 

@@ -1,4 +1,4 @@
-"""Result types and the deadline logic every benchmark part shares (DESIGN.md section 1).
+"""Result types and the deadline logic every benchmark part shares (docs/projections.md).
 
 A part is ``met`` as soon as its requirement is satisfied, even before its
 deadline; unmet, it is ``on_track`` before the academic year of its deadline,

@@ -1,4 +1,4 @@
-"""Destinations the DfE way (DESIGN.md section 3), per leaver and year after leaving.
+"""Destinations the DfE way (docs/projections.md), per leaver and year after leaving.
 
 A Year 11 (KS4) or Year 13 (KS5) leaver is followed for three destination
 years, whether or not they stay on.  Destination year *k* is the academic

@@ -1,7 +1,7 @@
 """Where a student stands on an evaluation date: year groups, roll, leaving.
 
 An explicit year group from an enrolment wins over one derived from the date
-of birth (DESIGN.md section 1).  For an academic year the governing
+of birth (docs/projections.md).  For an academic year the governing
 enrolment is the latest one that started on or before it; years before the
 first enrolment extrapolate from the first one.
 """

@@ -17,7 +17,7 @@ Keys, column names and the positions table stay in clear: student ids are
 random (not derived from identifiers), and a cohort is found through the
 ``proj_roll`` index (institution, years), which holds no personal data.
 
-Decision (DESIGN.md section 5 leaves the read side's format open): a value
+Decision (the privacy rules, docs/privacy.md, leave the read side's format open): a value
 that no longer opens because the student was erased in the meantime is
 treated as absent (the erasure event removes the rows in its batch), and a
 student who is erased while a batch is being sealed is left out of that

@@ -1,6 +1,6 @@
 """Post-16 and post-18 routes, leaving, September Guarantee offers and destinations.
 
-KS4 routes follow the national shape (DESIGN.md section 3): about 94%
+KS4 routes follow the national shape (DfE KS4 destination measures): about 94%
 sustained, mostly education split between FE colleges and sixth forms, a few
 apprenticeships and jobs; disadvantaged pupils drop out and go unrecorded more
 often, so equality gaps show.

@@ -1,4 +1,4 @@
-"""The data protection officer's endpoints: erasure and retention (DESIGN.md section 5).
+"""The data protection officer's endpoints: erasure and retention (docs/privacy.md).
 
 Legal holds are entries (``POST /students/{id}/entries/legal_hold_placed`` and
 ``.../legal_hold_lifted``, data protection officers only); a held record
