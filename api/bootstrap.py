@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from api.config import Settings, load_keys, signer_for
+from api.config import Settings
 from api.store.access_log import SqlAccessLog
 from api.store.database import create_tables, engine_for, read_side_engine
+from api.store.keys import load_keys, signer_for
 from api.store.tokens import TokenStore
 from ledger.domain.clock import Clock, SystemClock
 from ledger.service.evidence import EvidenceService

@@ -37,7 +37,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from api.bootstrap import Ledger, build
-from api.config import Settings, load_keys
+from api.config import Settings
+from api.store.keys import load_keys
 from ledger.domain.access import Actor
 from ledger.domain.identifiers import make_upn
 from ledger.domain.vocabulary import Role

@@ -41,8 +41,9 @@ from rich.table import Table
 
 from api.cli.demo.plan import in_recorded_order
 from api.cli.demo.runner import DemoOptions, plan_demo
-from api.config import Settings, load_keys
+from api.config import Settings
 from api.store.database import engine_for, read_side_engine
+from api.store.keys import load_keys
 from ledger.domain.clock import SimulatedClock
 from ledger.service.commands import Command
 from ledger.service.ledger_service import LedgerService

@@ -12,10 +12,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.config import session_key
 from api.pages.routes import router
 from api.pages.session import SessionCodec
 from api.pages.web import STATIC, build_templates
+from api.store.keys import session_key
 
 
 def install(app: FastAPI) -> None:

@@ -15,9 +15,9 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.config import load_keys
 from api.http.deps import CurrentActor, LedgerDep
 from api.http.problems import ProblemField, responses
+from api.store.keys import load_keys
 from api.store.trust import TrustStore
 from ledger.domain.errors import FieldProblem, LedgerError
 from ledger.service.imports.mis.importer import MisImport, import_secret

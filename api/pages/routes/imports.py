@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from api.config import load_keys
 from api.http.deps import LedgerDep
 from api.pages.deps import PageActor, PostedForm
 from api.pages.web import PageRoute, render
+from api.store.keys import load_keys
 from ledger.domain.errors import FieldProblem, ValidationFailed
 from ledger.service.imports.mis import FILE_KINDS
 from ledger.service.imports.mis.importer import MisImport, import_secret
