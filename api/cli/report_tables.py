@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from ledger.service.reads import CohortReport, DestinationsReport
 from projections.rules import State
 from projections.rules.cohorts import GroupComparison
-from projections.views import queries
 from projections.views.destinations_report import LeaverCohort
 
 STATE_LABELS = {
@@ -40,9 +40,9 @@ def _gap(found: GroupComparison | None) -> str:
     return f"{found.gap_pp:+.0f}"
 
 
-def scope(report: queries.CohortReport | queries.DestinationsReport) -> str:
+def scope(report: CohortReport | DestinationsReport) -> str:
     parts = [f"institution {report.institution_id}" if report.institution_id else "all students"]
-    if isinstance(report, queries.CohortReport):
+    if isinstance(report, CohortReport):
         parts.append(_year(report.academic_year))
         if report.year_group is not None:
             parts.append(f"Year {report.year_group}")
@@ -52,7 +52,7 @@ def scope(report: queries.CohortReport | queries.DestinationsReport) -> str:
     return ", ".join(parts)
 
 
-def benchmark_table(report: queries.CohortReport) -> Table:
+def benchmark_table(report: CohortReport) -> Table:
     """One row per benchmark (BM2..BM8, then Provider Access): the share in each state."""
     table = Table(
         "benchmark",
@@ -70,7 +70,7 @@ def benchmark_table(report: queries.CohortReport) -> Table:
     return table
 
 
-def gaps_table(report: queries.CohortReport) -> Table:
+def gaps_table(report: CohortReport) -> Table:
     """Each group's met rate against the rest of the cohort, in percentage points."""
     table = Table(
         "benchmark",
@@ -85,7 +85,7 @@ def gaps_table(report: queries.CohortReport) -> Table:
     return table
 
 
-def parts_table(report: queries.CohortReport) -> Table:
+def parts_table(report: CohortReport) -> Table:
     table = Table("benchmark", "part", *(STATE_LABELS[s] for s in State), title="By part")
     for summary in (*report.benchmarks, report.provider_access):
         for part in summary.parts:

@@ -94,7 +94,7 @@ def test_defaults_shown_in_help_match_the_code_that_uses_them() -> None:
     from api.cli.commands import export, reports
     from api.render import RENDERERS
     from ledger.service.export import DEFAULT_CONSISTENCY_LIMIT
-    from projections.views.queries import DEFAULT_RULESET
+    from ledger.service.reads import DEFAULT_RULESET
 
     assert tuple(RENDERERS) == export.FORMATS
     assert DEFAULT_CONSISTENCY_LIMIT == export.DEFAULT_CONSISTENCY_LIMIT

@@ -47,7 +47,7 @@ def _register_csv(app: typer.Typer) -> None:
         database_url: str | None = DATABASE,
     ) -> None:
         """Import a MIS CSV export; report every rejected row by number, column and reason."""
-        from api.config import load_keys
+        from api.store.keys import load_keys
         from ledger.domain.access import Actor
         from ledger.domain.vocabulary import Role
         from ledger.service.imports.mis import FILE_KINDS

@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
         mode, with the master key in the key file, a new one is generated there
         and the old one kept as previous_master_key.
         """
-        from api.config import load_keys, new_master_key
+        from api.store.keys import load_keys, new_master_key
 
         with opened_ledger(database_url) as ledger:
             current = load_keys(ledger.settings)["master_key"]

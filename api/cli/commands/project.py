@@ -14,7 +14,7 @@ from api.cli.commands.common import opened_ledger
 from api.cli.console import console, progress_bar
 
 if TYPE_CHECKING:
-    from projections.views import queries
+    from ledger.service.reads import ProjectionStatus
 
 
 def register(app: typer.Typer) -> None:
@@ -45,20 +45,19 @@ def register(app: typer.Typer) -> None:
         database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
     ) -> None:
         """Bring the projections up to date; with --follow, a worker that keeps them so."""
-        from projections.views import queries
-
         with opened_ledger(database_url) as ledger:
             read = ledger.projections
+            reads = ledger.service.reads
             if status:
-                console.print(status_table(queries.projection_status(read)))
+                console.print(status_table(reads.projection_status()))
                 return
             with progress_bar() as bar:
-                behind = queries.projection_status(read)
+                behind = reads.projection_status()
                 lag = max((p.lag for p in behind.projections), default=0)
                 task = bar.add_task("catching up", total=lag)
                 read.projector.catch_up(progress=lambda n: bar.advance(task, n))
             if not follow:
-                console.print(status_table(queries.projection_status(read)))
+                console.print(status_table(reads.projection_status()))
                 return
             stop = threading.Event()
 
@@ -76,7 +75,7 @@ def register(app: typer.Typer) -> None:
             console.print("stopped")
 
 
-def status_table(found: queries.ProjectionStatus) -> Table:
+def status_table(found: ProjectionStatus) -> Table:
     table = Table("projection", "position", "behind", title=f"log head: {found.head}")
     for projection in found.projections:
         table.add_row(projection.name, str(projection.position), str(projection.lag))

@@ -1,4 +1,7 @@
-"""``careers-ledger report benchmarks|destinations``: cohort reports from the projections."""
+"""``careers-ledger report benchmarks|destinations``: cohort reports from the projections.
+
+Read through the service's read use cases (``ledger.service.reads``), as the system.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,8 @@ from api.cli.commands.common import opened_ledger
 from api.cli.console import console
 
 if TYPE_CHECKING:
+    from ledger.service.reads import CohortReport, DestinationsReport
     from projections.rules.cohorts import BenchmarkSummary
-    from projections.views import queries
 
 
 class Format(StrEnum):
@@ -24,7 +27,7 @@ class Format(StrEnum):
 
 
 STAGES = {11: "ks4", 13: "ks5"}
-# Shown in --help without importing the read side: ``projections.views.queries.DEFAULT_RULESET``,
+# Shown in --help without importing the read side: ``ledger.service.reads.DEFAULT_RULESET``,
 # which a unit test compares.
 DEFAULT_RULESET = "gatsby-2025"
 DATE = typer.Option(None, formats=["%Y-%m-%d"], metavar="DATE")
@@ -34,7 +37,7 @@ def _day(value: datetime | None) -> date | None:
     return None if value is None else value.date()
 
 
-def _benchmark_rows(report: queries.CohortReport) -> list[dict[str, Any]]:
+def _benchmark_rows(report: CohortReport) -> list[dict[str, Any]]:
     from projections.rules import State
 
     scope = {
@@ -83,7 +86,7 @@ def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     writer.writerows(rows)
 
 
-def _destination_rows(report: queries.DestinationsReport) -> list[dict[str, Any]]:
+def _destination_rows(report: DestinationsReport) -> list[dict[str, Any]]:
     rows = []
     for cohort in report.cohorts:
         for year in cohort.years:
@@ -129,11 +132,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Benchmark attainment of a cohort: each benchmark BM2..BM8 on its own row."""
         from api.cli.report_tables import benchmark_table, gaps_table, parts_table
-        from projections.views import queries
 
         with opened_ledger(database_url) as ledger:
-            found = queries.cohort_report(
-                ledger.projections,
+            found = ledger.service.reads.cohort_report(
                 ruleset=ruleset,
                 institution_id=institution,
                 academic_year=academic_year,
@@ -177,15 +178,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Destinations of leaver cohorts, one to three years after leaving."""
         from api.cli.report_tables import destination_gaps_table, destinations_table, scope
-        from projections.views import queries
 
         if year_group is not None and year_group not in STAGES:
             raise typer.BadParameter(
                 "must be 11 or 13 (the years leavers are followed from)", param_hint="--year-group"
             )
         with opened_ledger(database_url) as ledger:
-            found = queries.destinations_report(
-                ledger.projections,
+            found = ledger.service.reads.destinations_report(
                 institution_id=institution,
                 stage=None if year_group is None else STAGES[year_group],
                 leaving_year=leaving_year,

@@ -18,7 +18,6 @@ from api.cli.demo.catalogue import SCHOOL_NAME, SCHOOL_URN
 from api.cli.demo.runner import DemoStats
 from api.cli.report_tables import benchmark_table
 from ledger.storage.urls import sqlite_path
-from projections.views.queries import cohort_report
 
 NEXT_COMMANDS = (
     ("careers-ledger report benchmarks", "Gatsby Benchmark attainment, per cohort and per part"),
@@ -43,8 +42,8 @@ def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = No
     )
     out.print(_roll_table(stats), _kinds_table(stats), _leavers_table(stats))
     for ruleset in ("gatsby-2014", "gatsby-2025"):
-        report = cohort_report(
-            ledger.projections, ruleset=ruleset, institution_id=SCHOOL_URN, as_of=stats.today
+        report = ledger.service.reads.cohort_report(
+            ruleset=ruleset, institution_id=SCHOOL_URN, as_of=stats.today
         )
         out.print(benchmark_table(report))
     out.print(
