@@ -1,5 +1,5 @@
 """Tampering with stored bytes is detected, naming the student and sequence, or failing
-the signed checkpoint; a clean ledger raises no alarm (reliability goals 9-10)."""
+the signed checkpoint; a clean ledger raises no alarm (docs/evidence.md)."""
 
 from __future__ import annotations
 

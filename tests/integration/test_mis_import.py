@@ -15,12 +15,13 @@ from ledger.domain import access
 from ledger.domain.access import Actor
 from ledger.domain.errors import Forbidden, RuleViolation
 from ledger.domain.vocabulary import Role
+from ledger.service.commands import Appended, Command
 from ledger.service.imports.mis.importer import MisImport, import_secret
 from ledger.service.imports.mis.report import ImportReport, rejected_csv
-from ledger.service.ledger_service import Appended, Command, LedgerService
+from ledger.service.ledger_service import LedgerService
 from tests import factories
 
-DATA = Path(__file__).parent / "data" / "mis"
+DATA = Path(__file__).parents[1] / "data" / "mis"
 SECRET = import_secret(b"i" * 32)
 LEADER = Actor("leader-1", Role.CAREERS_LEADER, institution_id="100001")
 SAMPLES = (

@@ -1,5 +1,5 @@
 """A student's export bundle: schema-valid, streamed, and verifiable offline with only the
-public key; a tampered bundle fails with the reason (issue 6, reliability goal 16)."""
+public key; a tampered bundle fails with the reason (docs/evidence.md)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ from ledger.domain.vocabulary import Role
 from ledger.service.export import export_record
 from tests import factories
 
-SCHEMA = orjson.loads(
-    (Path(__file__).parent.parent / "docs/export-bundle.schema.json").read_bytes()
-)
+SCHEMA = orjson.loads((Path(__file__).parents[2] / "docs/export-bundle.schema.json").read_bytes())
 SCHOOL = "100001"
 ADVISER = Actor("adviser-1", Role.ADVISER, SCHOOL)
 

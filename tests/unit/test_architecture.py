@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-LEDGER = Path(__file__).resolve().parent.parent / "ledger"
+LEDGER = Path(__file__).resolve().parents[2] / "ledger"
 FORBIDDEN = frozenset({"fastapi", "starlette", "sqlalchemy", "jinja2"})
 
 

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from api.bootstrap import build
 from api.config import Settings
 from ledger.domain.clock import SimulatedClock
 from tests.api_support import ROLES, build_world, serving
-from tests.conftest import POSTGRES_URL, START, _libpq
+from tests.backends import POSTGRES_URL, START, postgres_schema
 
 # A schema-valid request may still break a rule JSON Schema cannot state (a date in
 # the future, a date of birth after registration, a check letter, an Idempotency-Key
@@ -44,13 +42,8 @@ def database(tmp_path: Path) -> Iterator[str]:
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    schema = "st_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}schema={schema}"
-    with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with postgres_schema("st") as url:
+        yield url
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from api.bootstrap import Ledger
 from ledger.domain.calendar import academic_year_of
-from ledger.service.ledger_service import Command
+from ledger.service.commands import Command
 from projections.rules.facts import Fact, LoggedEvent, fold
 from projections.runner.engine import Projector
 from projections.runner.log import stream_events
@@ -30,7 +30,7 @@ from projections.views.sealing import RowSealer
 from projections.views.student_facts import StudentFactsProjection
 from projections.views.timeline import TimelineProjection
 from tests import factories
-from tests.test_projection_engine import snapshot
+from tests.integration.test_projection_engine import snapshot
 
 KINDS = (
     "employer_encounter",

@@ -35,7 +35,7 @@ from tests import factories
 from tests.api_support import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+SCREENSHOTS = Path(__file__).parents[1] / "screenshots"
 TODAY = date(2025, 3, 14)
 OTHER_SCHOOL = "100002"
 CHROMIUM_ARGS = [
@@ -51,6 +51,7 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one worker seeds the site and runs the journeys
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
 
@@ -389,7 +390,7 @@ def test_a_careers_leader_filters_the_cohort_dashboard_downloads_it_and_imports_
 
     page.get_by_role("link", name="MIS import").click()
     upload = tmp_path / "students.csv"
-    sample = Path(__file__).parent / "data" / "mis" / "students-sims.csv"
+    sample = Path(__file__).parents[1] / "data" / "mis" / "students-sims.csv"
     upload.write_bytes(
         sample.read_bytes() + b"Z801400019099,,Lee,Sam,01/01/2010,M,N,N,N,N,Year 10,03/09/2021\r\n"
     )

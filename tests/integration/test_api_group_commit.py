@@ -13,7 +13,7 @@ from api.http import examples
 from ledger.domain.access import Actor
 from ledger.domain.errors import Forbidden, LedgerError, ValidationFailed
 from ledger.domain.vocabulary import Role
-from ledger.service.group_commit import GroupCommitService
+from ledger.service.group_commit import with_group_commit
 from ledger.service.ledger_service import LedgerService
 from tests import factories
 from tests.api_support import SCHOOL_A
@@ -45,12 +45,12 @@ def at_once(calls: list[Any]) -> list[Any]:
 
 
 @pytest.fixture
-def grouped(ledger: Ledger) -> GroupCommitService:
-    return GroupCommitService(ledger.service)
+def grouped(ledger: Ledger) -> LedgerService:
+    return with_group_commit(ledger.service)
 
 
 def test_sixteen_appends_at_once_are_all_recorded_with_distinct_sequences(
-    grouped: GroupCommitService, ledger: Ledger
+    grouped: LedgerService, ledger: Ledger
 ) -> None:
     student = grouped.register_student(factories.registration(), actor=ADVISER).student_id
     outcomes = at_once(
@@ -70,7 +70,7 @@ def test_sixteen_appends_at_once_are_all_recorded_with_distinct_sequences(
 
 
 def test_a_refused_or_invalid_append_in_a_batch_fails_alone(
-    grouped: GroupCommitService, ledger: Ledger
+    grouped: LedgerService, ledger: Ledger
 ) -> None:
     student = grouped.register_student(factories.registration(), actor=ADVISER).student_id
     good = [
@@ -94,7 +94,7 @@ def test_a_refused_or_invalid_append_in_a_batch_fails_alone(
 
 
 def test_a_retried_key_in_the_same_batch_is_answered_from_the_first(
-    grouped: GroupCommitService, ledger: Ledger
+    grouped: LedgerService, ledger: Ledger
 ) -> None:
     student = grouped.register_student(factories.registration(), actor=ADVISER).student_id
     key = str(uuid.uuid4())
@@ -126,7 +126,7 @@ def test_appends_are_answered_before_the_read_side_which_follows_in_a_catch_up_o
     service = LedgerService(
         ledger.app, ledger.clock, after_append=held_catch_up, access_log=ledger.service.access_log
     )
-    grouped = GroupCommitService(service)
+    grouped = with_group_commit(service)
     student = ledger.service.register_student(factories.registration(), actor=ADVISER).student_id
     outcomes = at_once(
         [
@@ -151,7 +151,7 @@ def test_appends_are_answered_before_the_read_side_which_follows_in_a_catch_up_o
 
 
 def test_an_erasure_is_answered_only_once_the_projections_have_dropped_the_student(
-    grouped: GroupCommitService, ledger: Ledger
+    grouped: LedgerService, ledger: Ledger
 ) -> None:
     student = grouped.register_student(factories.registration(), actor=ADVISER).student_id
     grouped.record(student, "labour_market_information", LMI, actor=ADVISER)

@@ -1,4 +1,4 @@
-"""UPN and ULN checks (DESIGN.md section 4): the DfE examples, and what a typo does."""
+"""UPN and ULN checks (docs/identifiers.md): the DfE examples, and what a typo does."""
 
 from __future__ import annotations
 

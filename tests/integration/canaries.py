@@ -22,7 +22,7 @@ from uuid import UUID
 import psycopg
 
 from api.bootstrap import Ledger
-from ledger.service.ledger_service import Command
+from ledger.service.commands import Command
 from ledger.storage.urls import sqlite_path
 from tests import factories
 

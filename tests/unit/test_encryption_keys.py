@@ -1,4 +1,7 @@
-"""Master key configuration: refused when missing or a placeholder, rotated without rewrites."""
+"""Master key configuration: refused when missing or a placeholder, rotated without rewrites.
+
+The `keys rotate-master` command on a real ledger: tests/e2e/test_keys_cli.py.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,11 @@ import secrets
 import stat
 from pathlib import Path
 
-import orjson
 import pytest
-from typer.testing import CliRunner
 
-from api.bootstrap import Ledger, build
-from api.cli.main import app as cli
-from api.config import Settings, load_keys, new_master_key
-from ledger.domain.clock import SimulatedClock
+from api.config import Settings
+from api.store.keys import load_keys, new_master_key
 from ledger.domain.errors import ValidationFailed
-from ledger.storage.crypto import MasterKey
-from tests import factories
 
 GOOD = {
     "index_key": secrets.token_hex(32),
@@ -96,38 +93,3 @@ def test_rotation_needs_a_new_key_when_the_master_key_is_configured(tmp_path: Pa
     assert refused.value.problems[0].field == "CAREERS_LEDGER_NEW_MASTER_KEY"
     given = secrets.token_hex(32)
     assert new_master_key(production(new_master_key=given), b"") == bytes.fromhex(given)
-
-
-def test_the_rotate_command_in_development_moves_to_a_new_key_and_keeps_every_record_readable(
-    ledger: Ledger,
-    settings: Settings,
-    clock: SimulatedClock,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    student = ledger.service.register_student(factories.registration()).student_id
-    before = {r.sequence: r.state for r in ledger.app.iter_audit_rows()}
-    old = load_keys(settings)["master_key"]
-    monkeypatch.setenv("CAREERS_LEDGER_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("CAREERS_LEDGER_KEY_FILE", str(settings.resolved_key_file()))
-    monkeypatch.setenv("COLUMNS", "200")
-    runner = CliRunner()
-
-    rotated = runner.invoke(cli, ["keys", "rotate-master"])
-
-    assert rotated.exit_code == 0, rotated.output
-    assert "re-wrapped 1 student keys" in rotated.output
-    stored = orjson.loads(settings.resolved_key_file().read_bytes())
-    new = bytes.fromhex(stored["master_key"])
-    assert new != old
-    assert bytes.fromhex(stored["previous_master_key"]) == old
-    assert old.hex() not in rotated.output
-    assert new.hex() not in rotated.output
-    assert {r.sequence: r.state for r in ledger.app.iter_audit_rows()} == before
-    status = runner.invoke(cli, ["keys", "status"])
-    assert f"{MasterKey(new).kek_id} (current)" in status.output
-    reopened = build(settings, clock)
-    try:
-        assert reopened.service.history(student).entries[0].data["family_name"] == "Okafor"
-        assert reopened.app.keyring.kek_id == MasterKey(new).kek_id
-    finally:
-        reopened.close()

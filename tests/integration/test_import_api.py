@@ -20,9 +20,9 @@ from ledger.domain.vocabulary import Role
 from ledger.service.export import export_record
 from tests import factories
 from tests.api_support import World, world_of
-from tests.conftest import START
+from tests.backends import START
 
-DATA = Path(__file__).parent / "data" / "mis"
+DATA = Path(__file__).parents[1] / "data" / "mis"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from ledger.service.imports.mis.activity_types import ACTIVITY_TYPES
 from ledger.service.imports.mis.values import label_key
 from tests import factories
 
-DATA = Path(__file__).parent / "data" / "mis"
+DATA = Path(__file__).parents[1] / "data" / "mis"
 TODAY = date(2025, 1, 10)
 OPTIONS = ImportOptions(today=TODAY, institution_id="100001")
 SECRET = b"s" * 32
@@ -444,7 +444,7 @@ def test_an_enrolment_row_with_a_bad_leaving_date_is_refused_whole() -> None:
 
 
 def test_the_documentation_lists_every_column_name_and_activity_type() -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "mis-import.md").read_text("utf-8")
+    doc = (Path(__file__).parents[2] / "docs" / "mis-import.md").read_text("utf-8")
     for spec in FILE_KINDS.values():
         for column in spec.columns:
             for name in column.names:

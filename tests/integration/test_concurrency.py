@@ -24,9 +24,9 @@ import pytest
 from api.bootstrap import Ledger, build
 from api.config import Settings
 from ledger.domain.clock import SimulatedClock
-from ledger.service.ledger_service import Appended
+from ledger.service.commands import Appended
 from tests import factories
-from tests.conftest import START
+from tests.backends import START
 
 WRITERS = {"processes": 2, "threads": 4}
 ENTRIES_EACH = 12

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import copy
 import io
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import orjson
-import psycopg
 import pytest
 
 from api.bootstrap import Ledger, build
@@ -32,7 +31,7 @@ from ledger.domain.vocabulary import Role
 from ledger.service.export import export_record
 from ledger.service.imports.transition import BundleRefused, TransitionImport, TransitionReport
 from tests import factories
-from tests.conftest import POSTGRES_URL, START
+from tests.backends import START, postgres_schema
 
 SCHOOL, COLLEGE = "100001", "100002"
 DAY = date(2025, 12, 5)
@@ -40,28 +39,18 @@ ADVISER = Actor("adviser-1", Role.ADVISER, SCHOOL)
 INTAKE = Actor("leader-9", Role.CAREERS_LEADER, COLLEGE)
 
 
-def _libpq(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1].split("?", 1)[0]
-
-
 @pytest.fixture
 def college(database_url: str, tmp_path: Path) -> Iterator[Ledger]:
     """The receiving deployment: empty, same backend, its own keys and log origin."""
-    schema = None
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'college.db'}"
-    else:
-        schema = "c_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={schema}"
-    settings = Settings(database_url=url, key_file=tmp_path / "college.keys")
-    built = build(settings, SimulatedClock(START + timedelta(days=30)))
-    yield built
-    built.close()
-    if schema is not None:
-        with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with ExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            url = f"sqlite:///{tmp_path / 'college.db'}"
+        else:
+            url = stack.enter_context(postgres_schema("c"))
+        settings = Settings(database_url=url, key_file=tmp_path / "college.keys")
+        built = build(settings, SimulatedClock(START + timedelta(days=30)))
+        yield built
+        built.close()
 
 
 def school_record(ledger: Ledger, upn: str) -> UUID:
@@ -341,7 +330,7 @@ def test_a_key_is_trusted_only_for_the_origin_it_signs_for(ledger: Ledger, colle
 
 
 def five_years_at_school(ledger: Ledger, clock: SimulatedClock, upn: str) -> UUID:
-    """A demo-like career: Years 7-11 at one school, then college (DESIGN.md section 1)."""
+    """A demo-like career: Years 7-11 at one school, then college."""
     service = ledger.service
     record = service.record
     clock.set(START.replace(year=2025, month=12, day=1))

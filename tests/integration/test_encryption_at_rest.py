@@ -12,16 +12,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import MapperDeserialisationError
 
 from api.bootstrap import Ledger, build
-from api.config import Settings, load_keys
+from api.config import Settings
+from api.store.keys import load_keys
 from ledger.domain import chain
 from ledger.domain.clock import SimulatedClock
 from ledger.domain.errors import DuplicateStudent, StudentErased, VersionConflict
-from ledger.service.ledger_service import Command
+from ledger.service.commands import Command
 from ledger.storage.application import LedgerApplication
 from ledger.storage.crypto import MasterKey, header_of
 from ledger.storage.crypto.envelope import FORMAT_AES_GCM, FORMAT_CLEAR
 from tests import factories
-from tests.canaries import (
+from tests.integration.canaries import (
     database_bytes,
     find,
     seed_student_with_canaries,

@@ -13,7 +13,7 @@ from api.bootstrap import Ledger
 from api.cli.main import app as cli
 from tests import factories
 
-DATA = Path(__file__).parent / "data" / "mis"
+DATA = Path(__file__).parents[1] / "data" / "mis"
 
 
 def said(result: Result) -> str:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ledger.domain.events import EVENT_CLASSES
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_catalogue_names_every_event_kind_and_topic() -> None:

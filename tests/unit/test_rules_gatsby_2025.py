@@ -13,7 +13,7 @@ import pytest
 from projections.rules import State, get_ruleset
 from tests.factories import entry as e
 from tests.factories import pupil
-from tests.test_rules_gatsby_2014 import Case, check
+from tests.unit.test_rules_gatsby_2014 import Case, check
 
 MET, ON_TRACK, AT_RISK, NOT_MET, NA = (
     State.MET,

@@ -20,7 +20,7 @@ from ledger.domain.events import (
     is_erased_placeholder,
 )
 from tests import factories
-from tests.canaries import (
+from tests.integration.canaries import (
     database_bytes,
     find,
     seed_student_with_canaries,

@@ -18,7 +18,7 @@ from api.bootstrap import Ledger, build
 from api.config import Settings
 from ledger.domain.clock import SimulatedClock
 from ledger.domain.errors import VersionConflict
-from ledger.service.ledger_service import Command
+from ledger.service.commands import Command
 from tests import factories
 
 

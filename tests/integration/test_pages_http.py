@@ -1,0 +1,120 @@
+"""The pages' session, CSRF and forms over HTTP, without a browser.
+
+The cookie codec, entry forms and charts on their own: tests/unit/test_pages_forms_and_charts.py.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.bootstrap import Ledger
+from api.server import create_app
+from tests.api_support import SCHOOL_A, register
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def client(ledger: Ledger) -> Iterator[TestClient]:
+    with TestClient(create_app(ledger=ledger), follow_redirects=False) as client:
+        yield client
+
+
+def csrf_of(client: TestClient, path: str = "/") -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found is not None
+    return found.group(1)
+
+
+def signed_in(client: TestClient, token: str) -> str:
+    answer = client.post("/signin", data={"csrf_token": csrf_of(client), "token": token})
+    assert answer.status_code == 303
+    return csrf_of(client, answer.headers["location"])
+
+
+def test_a_form_posted_without_the_sessions_csrf_token_is_refused_and_writes_nothing(
+    ledger: Ledger, client: TestClient
+) -> None:
+    student, _ = register(ledger, SCHOOL_A)
+    adviser = ledger.tokens.create_user("adviser", SCHOOL_A).token
+    signed_in(client, adviser)
+    before = ledger.service.version_of(student)
+    answer = client.post(
+        f"/students/{student}/record/curriculum_learning",
+        data={
+            "csrf_token": "forged",
+            "idempotency_key": str(uuid.uuid4()),
+            "occurred_on": "2024-10-01",
+            "subject": "Physics",
+        },
+    )
+    assert answer.status_code == 403
+    assert "This form has expired" in answer.text
+    assert ledger.service.version_of(student) == before
+
+
+def test_a_signed_in_adviser_records_an_entry_once_however_often_the_form_is_sent(
+    ledger: Ledger, client: TestClient
+) -> None:
+    student, _ = register(ledger, SCHOOL_A)
+    csrf = signed_in(client, ledger.tokens.create_user("adviser", SCHOOL_A).token)
+    form = {
+        "csrf_token": csrf,
+        "idempotency_key": str(uuid.uuid4()),
+        "expected_version": str(ledger.service.version_of(student)),
+        "occurred_on": "2024-10-01",
+        "subject": "Physics",
+        "stem": "on",
+    }
+    first = client.post(f"/students/{student}/record/curriculum_learning", data=form)
+    again = client.post(f"/students/{student}/record/curriculum_learning", data=form)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"].endswith("&replayed=1#recorded")
+    kinds = [e.kind for e in ledger.service.history(student).entries]
+    assert kinds.count("curriculum_learning") == 1
+
+
+def test_pages_answer_with_a_strict_content_security_policy_and_no_caching(
+    client: TestClient,
+) -> None:
+    answer = client.get("/")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert answer.headers["cache-control"] == "no-store"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
+
+
+def test_a_revoked_token_signs_the_person_out_at_once(ledger: Ledger, client: TestClient) -> None:
+    issued = ledger.tokens.create_user("careers_leader", SCHOOL_A)
+    signed_in(client, issued.token)
+    ledger.tokens.revoke(issued.user.id)
+    answer = client.get("/cohort")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/?next=/cohort"
+
+
+def test_the_evidence_pack_pdf_is_made_even_without_the_dejavu_fonts(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.pages import evidence_pdf
+    from api.pages.dashboard import Filters
+    from api.pages.evidence import evidence_pack
+    from ledger.domain.access import Actor
+    from ledger.domain.vocabulary import Role
+
+    register(ledger, SCHOOL_A)
+    ledger.evidence.checkpoint()
+    auditor = Actor("auditor-1", Role.AUDITOR, SCHOOL_A)
+    pack = evidence_pack(ledger, auditor, Filters("gatsby-2025", None, None, None, None, None))
+    monkeypatch.setattr("api.render.pdf_layout.FONT_DIRS", (Path("/nonexistent"),))
+    pdf = evidence_pdf.render_pdf(pack)
+    assert pdf.startswith(b"%PDF")
+    assert pack.verification.ok
+    assert pack.verification.checkpoint is not None
