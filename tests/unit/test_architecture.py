@@ -1,48 +1,97 @@
-"""The domain core stays free of web frameworks, ORMs and templating (STYLE.md, rule 1)."""
+"""The architecture holds: every import-linter contract in pyproject.toml is kept.
+
+The contracts (``[tool.importlinter]``; docs/architecture.md explains the layers) are
+checked by import-linter's own ``lint-imports``, the command CI runs, one contract per
+test so a broken one is named.  The last tests show the contracts bite: a copy of the
+code with one deliberate bad import fails them.
+"""
 
 from __future__ import annotations
 
-import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-LEDGER = Path(__file__).resolve().parents[2] / "ledger"
-FORBIDDEN = frozenset({"fastapi", "starlette", "sqlalchemy", "jinja2"})
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("ledger", "projections", "api")
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+CONTRACTS: list[dict[str, Any]] = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))[
+    "tool"
+]["importlinter"]["contracts"]
 
 
-def imported_packages(source: Path) -> set[str]:
-    """Top-level package of every absolute import in one module (function bodies included)."""
-    tree = ast.parse(source.read_text("utf-8"), filename=str(source))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-    return found
-
-
-MODULES = sorted(LEDGER.rglob("*.py"))
-
-
-def test_the_ledger_package_has_modules_to_check() -> None:
-    assert LEDGER / "service" / "ledger_service.py" in MODULES
-    assert LEDGER / "storage" / "recorders.py" in MODULES
-
-
-@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(LEDGER)))
-def test_no_ledger_module_imports_a_web_framework_orm_or_template_engine(module: Path) -> None:
-    assert imported_packages(module) & FORBIDDEN == set()
-
-
-def test_the_import_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
-    sample = tmp_path / "sample.py"
-    sample.write_text(
-        "import os\n"
-        "from fastapi import APIRouter\n"
-        "def late():\n"
-        "    import sqlalchemy.orm\n"
-        "    from . import sibling\n"
+def lint_imports(root: Path, contract: str) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` for one contract, on the code under ``root`` (first on the path)."""
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", "--contract", contract],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": path, "COLUMNS": "400"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    assert imported_packages(sample) == {"os", "fastapi", "sqlalchemy"}
+
+
+def squeezed(text: str) -> str:
+    """Text without whitespace, so a line the report wrapped still matches."""
+    return re.sub(r"\s+", "", text)
+
+
+def contract(identifier: str) -> dict[str, Any]:
+    found = [c for c in CONTRACTS if c["id"] == identifier]
+    assert found, f"pyproject.toml declares no import-linter contract {identifier!r}"
+    return found[0]
+
+
+def test_pyproject_declares_the_layers_from_the_entrypoints_down_to_the_domain() -> None:
+    assert contract("layers")["layers"][0] == "api"
+    assert contract("layers")["layers"][-1] == "ledger.domain"
+
+
+@pytest.mark.parametrize("declared", CONTRACTS, ids=lambda c: c["id"])
+def test_the_code_keeps_every_architecture_contract(declared: dict[str, Any]) -> None:
+    run = lint_imports(ROOT, declared["id"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert squeezed(f"{declared['name']} KEPT") in squeezed(run.stdout)
+
+
+def copy_of_the_code(destination: Path) -> Path:
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, destination / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", destination / "pyproject.toml")
+    return destination
+
+
+@pytest.mark.parametrize(
+    ("folder", "bad_import", "identifier"),
+    [
+        ("ledger/domain", "api.server", "layers"),  # the domain reaching up to the entrypoint
+        ("projections/rules", "sqlite3", "pure-domain"),  # a benchmark rule opening a database
+    ],
+    ids=["upward-import-breaks-the-layers", "database-in-the-rules-breaks-purity"],
+)
+def test_a_deliberate_bad_import_in_a_copy_of_the_code_breaks_its_contract(
+    tmp_path: Path, folder: str, bad_import: str, identifier: str
+) -> None:
+    copy = copy_of_the_code(tmp_path)
+    victim = min(p for p in (copy / folder).glob("*.py") if p.name != "__init__.py")
+    victim.write_text(victim.read_text("utf-8") + f"\nimport {bad_import}  # deliberate\n")
+    module = ".".join(victim.relative_to(copy).with_suffix("").parts)
+
+    run = lint_imports(copy, identifier)
+
+    report = squeezed(run.stdout)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert squeezed(f"{contract(identifier)['name']} BROKEN") in report, run.stdout
+    assert squeezed(f"{module} -> {bad_import}") in report, run.stdout
