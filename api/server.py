@@ -4,8 +4,8 @@
 once per worker process.  Endpoints are plain ``def``: the ledger library is
 synchronous, so FastAPI runs them on its thread pool.  Appends are the
 exception: ``async`` routes that send only the ledger call to the pool
-(``routes/_append.py``), answered once committed while a follower thread
-brings the projections up (``catch_up.py``).
+(``api/http/routes/_append.py``), answered once committed while a follower
+thread brings the projections up (``projections/runner/follower.py``).
 """
 
 from __future__ import annotations
