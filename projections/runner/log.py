@@ -182,7 +182,9 @@ def decode_page(
         kind = kinds[notification.topic]
         if "class_version" in document:
             event = app.mapper.to_domain_event(notification)
-            decoded.append(_from_domain_event(notification, kind, event))
+            student = UUID(str(notification.originator_id))
+            version = notification.originator_version
+            decoded.append(_from_domain_event(notification.id, student, version, kind, event))
             continue
         decoded.append(
             LoggedEvent(
@@ -200,11 +202,14 @@ def decode_page(
     return decoded
 
 
-def _from_domain_event(notification: Notification, kind: str, event: Any) -> LoggedEvent:
+def _from_domain_event(
+    position: int, student_id: UUID, sequence: int, kind: str, event: Any
+) -> LoggedEvent:
+    """A student event read as a domain event (by the mapper, or from the stream), logged."""
     return LoggedEvent(
-        position=notification.id,
-        student_id=UUID(str(notification.originator_id)),
-        sequence=notification.originator_version,
+        position=position,
+        student_id=student_id,
+        sequence=sequence,
         kind=kind,
         occurred_on=event.occurred_on,
         recorded_at=event.timestamp.isoformat(),
@@ -222,14 +227,4 @@ def stream_events(app: LedgerApplication, student_id: UUID) -> Iterator[LoggedEv
             continue
         kind = KIND_BY_TOPIC.get(event.TOPIC)
         if kind is not None:
-            yield LoggedEvent(
-                position=0,
-                student_id=student_id,
-                sequence=event.originator_version,
-                kind=kind,
-                occurred_on=event.occurred_on,
-                recorded_at=event.timestamp.isoformat(),
-                data=event.data,
-                institution_id=event.institution_id,
-                provenance=event.provenance,
-            )
+            yield _from_domain_event(0, student_id, event.originator_version, kind, event)

@@ -245,14 +245,8 @@ def destinations_report(
         raise ValidationFailed(f"stage: {reason}", (FieldProblem("stage", reason),))
     stages = (stage,) if stage else tuple(STAGES)
     day = _as_of(read, as_of, known_at)
-    if known_at is not None:
-        pool: Iterable[StudentFacts] = replay_all(read.app, known_at=known_at).values()
-    else:
-        year_group = STAGES[stage] if stage and leaving_year is not None else None
-        candidates = read.roll_candidates(
-            institution_id=institution_id, academic_year=leaving_year, year_group=year_group
-        )
-        pool = read.facts_for(candidates)
+    year_group = STAGES[stage] if stage and leaving_year is not None else None
+    pool = _pool(read, institution_id, leaving_year, year_group, known_at)
     leavers: list[tuple[StudentFacts, LeaverDestinations]] = []
     for facts in pool:
         if facts.withdrawn:
@@ -302,11 +296,22 @@ def _cohort(
     as_of: date,
     known_at: date | None,
 ) -> list[StudentFacts]:
-    if known_at is not None:
-        pool: Iterable[StudentFacts] = replay_all(read.app, known_at=known_at).values()
-    else:
-        candidates = read.roll_candidates(
-            institution_id=institution_id, academic_year=academic_year, year_group=year_group
-        )
-        pool = read.facts_for(candidates)
+    pool = _pool(read, institution_id, academic_year, year_group, known_at)
     return [f for f in pool if is_member(f, as_of, academic_year, institution_id, year_group)]
+
+
+def _pool(
+    read: ReadModels,
+    institution_id: str | None,
+    academic_year: int | None,
+    year_group: int | None,
+    known_at: date | None,
+) -> Iterable[StudentFacts]:
+    """Every student as the ledger knew them at ``known_at`` (a replay), or else the
+    live read model's candidates for the cohort (a superset: callers re-check)."""
+    if known_at is not None:
+        return replay_all(read.app, known_at=known_at).values()
+    candidates = read.roll_candidates(
+        institution_id=institution_id, academic_year=academic_year, year_group=year_group
+    )
+    return read.facts_for(candidates)
