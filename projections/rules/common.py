@@ -7,7 +7,7 @@ rule sets build their parts here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ledger.domain.calendar import academic_year_end, academic_year_of, academic_year_start
 from projections.rules.activities import activity_group
@@ -160,17 +160,18 @@ def higher_education_visits(standing: Standing, needed: int = 2) -> PartResult:
     )
 
 
+def one_by_16(standing: Standing, items: Sequence[Fact]) -> PartResult:
+    """The ``by_16`` part of BM6/BM8: one qualifying fact by the end of Year 11."""
+    by_16 = until(items, deadline_of(standing, 11))
+    satisfied = evidence_of(by_16[:1]) if by_16 else None
+    return judge(standing, "by_16", deadline_year_group=11, satisfied=satisfied)
+
+
 def one_by_16_a_second_by_18(standing: Standing, items: tuple[Fact, ...]) -> tuple[PartResult, ...]:
     """The BM6/BM8 shape: one qualifying fact by the end of Year 11, two by the end of Year 13."""
-    by_16 = until(items, deadline_of(standing, 11))
     by_18 = until(items, deadline_of(standing, 13))
     return (
-        judge(
-            standing,
-            "by_16",
-            deadline_year_group=11,
-            satisfied=evidence_of(by_16[:1]) if by_16 else None,
-        ),
+        one_by_16(standing, items),
         judge(
             standing,
             "by_18",

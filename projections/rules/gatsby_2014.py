@@ -19,6 +19,7 @@ from projections.rules.common import (
     advice_recorded,
     destinations_recorded,
     higher_education_visits,
+    one_by_16,
     one_by_16_a_second_by_18,
     provider_range,
 )
@@ -104,7 +105,6 @@ def guidance_interviews(standing: Standing) -> tuple[PartResult, ...]:
     """
     history = standing.facts.of_kind("guidance_interview", "guidance_interview_not_taken")
     interviews = [f for f in history if _qualified_interview(f)]
-    by_16 = until(interviews, deadline_of(standing, 11))
     first = interviews[0] if interviews else None
     further = [
         f
@@ -114,12 +114,7 @@ def guidance_interviews(standing: Standing) -> tuple[PartResult, ...]:
         and (f.kind == "guidance_interview_not_taken" or _qualified_interview(f))
     ]
     return (
-        judge(
-            standing,
-            "by_16",
-            deadline_year_group=11,
-            satisfied=evidence_of(by_16[:1]) if by_16 else None,
-        ),
+        one_by_16(standing, interviews),
         judge(
             standing,
             "by_18",

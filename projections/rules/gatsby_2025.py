@@ -110,6 +110,21 @@ def _days(facts: tuple[Fact, ...]) -> Decimal:
     return sum((Decimal(str(f.data.get("days", "0"))) for f in facts), Decimal(0))
 
 
+def _days_worth(
+    standing: Standing, part: str, deadline_year_group: int, facts: tuple[Fact, ...]
+) -> PartResult:
+    """A BM6 part met by ``DAYS_NEEDED`` days of experiences by the end of a year group."""
+    days = _days(facts)
+    return judge(
+        standing,
+        part,
+        deadline_year_group=deadline_year_group,
+        satisfied=evidence_of(facts) if days >= DAYS_NEEDED else None,
+        evidence=evidence_of(facts),
+        detail=f"{days} of {DAYS_NEEDED} days",
+    )
+
+
 def workplace_experience(standing: Standing) -> tuple[PartResult, ...]:
     """BM6: 5 days of activities in Y7-9, 5 days of placement in Y10-11, one more by 18."""
     experiences = tuple(
@@ -123,22 +138,8 @@ def workplace_experience(standing: Standing) -> tuple[PartResult, ...]:
     )
     later = standing.in_year_groups(experiences, range(12, 14))
     return (
-        judge(
-            standing,
-            "by_16_y7_9",
-            deadline_year_group=9,
-            satisfied=evidence_of(early) if _days(early) >= DAYS_NEEDED else None,
-            evidence=evidence_of(early),
-            detail=f"{_days(early)} of {DAYS_NEEDED} days",
-        ),
-        judge(
-            standing,
-            "by_16_y10_11",
-            deadline_year_group=11,
-            satisfied=evidence_of(placements) if _days(placements) >= DAYS_NEEDED else None,
-            evidence=evidence_of(placements),
-            detail=f"{_days(placements)} of {DAYS_NEEDED} days",
-        ),
+        _days_worth(standing, "by_16_y7_9", 9, early),
+        _days_worth(standing, "by_16_y10_11", 11, placements),
         judge(
             standing,
             "by_18",
