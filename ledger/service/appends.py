@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypedDict
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -61,6 +61,31 @@ class _Prepared(NamedTuple):
     command: Command
     occurred_on: date
     data: dict[str, Any]
+
+
+class _Recorded(TypedDict):
+    """What an event records of its command, a registration's as any entry's."""
+
+    occurred_on: date
+    data: dict[str, Any]
+    idempotency_key: str | None
+    actor: str | None
+    institution_id: str | None
+    recorded_at: datetime
+    provenance: dict[str, Any] | None
+
+
+def _recorded(prepared: _Prepared, actor: Actor, now: datetime) -> _Recorded:
+    command = prepared.command
+    return _Recorded(
+        occurred_on=prepared.occurred_on,
+        data=prepared.data,
+        idempotency_key=command.idempotency_key,
+        actor=actor.id,
+        institution_id=actor.institution_id,
+        recorded_at=now,
+        provenance=command.provenance,
+    )
 
 
 class Appends:
@@ -158,16 +183,7 @@ class Appends:
             )
         if command.kind == "correction":
             self._check_correction(student, prepared.data)
-        sequence = student.append(
-            command.kind,
-            occurred_on=prepared.occurred_on,
-            data=prepared.data,
-            idempotency_key=key,
-            actor=actor.id,
-            institution_id=actor.institution_id,
-            recorded_at=now,
-            provenance=command.provenance,
-        )
+        sequence = student.append(command.kind, **_recorded(prepared, actor, now))
         return Appended(student.id, sequence, command.kind, False)
 
     def _register(
@@ -201,14 +217,7 @@ class Appends:
             # did: now say which, without revealing the identifier.
             self._check_identifiers_free(prepared.data)
         students[student_id] = StudentRecord.register(
-            student_id=student_id,
-            occurred_on=prepared.occurred_on,
-            data=prepared.data,
-            idempotency_key=key,
-            actor=actor.id,
-            institution_id=actor.institution_id,
-            recorded_at=now,
-            provenance=command.provenance,
+            student_id=student_id, **_recorded(prepared, actor, now)
         )
         return Appended(student_id, 1, "registration", False)
 
