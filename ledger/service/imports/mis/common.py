@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from ledger.service.imports.mis.columns import Column, Header, RowReader
-from ledger.service.imports.mis.plan import ImportOptions, StudentRef
+from ledger.service.imports.mis.plan import Draft, ImportOptions, StudentRef
 from ledger.service.imports.mis.source import refuse
 from ledger.service.imports.mis.values import (
     label_key,
@@ -81,8 +82,23 @@ def read_academic_year(reader: RowReader, options: ImportOptions) -> int | None:
     return reader.get("academic_year", parse_academic_year, "academic_year")
 
 
-def first_of_september(academic_year: int) -> date:
-    return date(academic_year, 9, 1)
+def add_enrolment(
+    reader: RowReader,
+    draft: Draft,
+    academic_year: int,
+    admitted: date | None,
+    fields: dict[str, Any],
+) -> None:
+    """Queue the row's enrolment for ``academic_year`` (with ``fields``, its place and
+    year group): from 1 September, or from the admission date when that is later."""
+    start = date(academic_year, 9, 1)
+    enrolment = {
+        "occurred_on": max(admitted, start) if admitted else start,
+        "academic_year": academic_year,
+        **fields,
+    }
+    source = "admission_date" if admitted and admitted > start else "academic_year"
+    draft.add("enrolment", enrolment, occurred_on=reader.label(source))
 
 
 YEAR_GROUP = Column(

@@ -13,7 +13,7 @@ from ledger.service.imports.mis.common import (
     ULN,
     UPN,
     YEAR_GROUP,
-    first_of_september,
+    add_enrolment,
     read_academic_year,
     read_institution,
     read_student,
@@ -49,16 +49,8 @@ def read_row(reader: RowReader, options: ImportOptions) -> Draft:
     admitted = reader.get("admission_date", parse_date)
     year_group = reader.get("year_group", parse_year_group, "year_group")
     if academic_year is not None:
-        start = first_of_september(academic_year)
-        enrolment: dict[str, Any] = {
-            "occurred_on": max(admitted, start) if admitted else start,
-            "institution_id": institution,
-            "institution_kind": kind,
-            "year_group": year_group,
-            "academic_year": academic_year,
-        }
-        source = "admission_date" if admitted and admitted > start else "academic_year"
-        draft.add("enrolment", enrolment, occurred_on=reader.label(source))
+        place = {"institution_id": institution, "institution_kind": kind, "year_group": year_group}
+        add_enrolment(reader, draft, academic_year, admitted, place)
     left = reader.get("leaving_date", parse_date, "occurred_on")
     if left is not None:
         leaving: dict[str, Any] = {

@@ -216,22 +216,30 @@ class _Writer:
         self.report = report
 
     def write(self, batch: Sequence[_Ready]) -> None:
-        commands = [c for ready in batch for c in ready.commands]
-        if not commands:
-            self.report.unchanged += len(batch)
-            return
-        try:
-            results = self.service.execute(commands, actor=self.actor)
-        except StorageUnavailable:
-            raise
-        except LedgerError:
+        def one_row_at_a_time(_: LedgerError) -> None:
             for ready in batch:
                 self._write_row(ready)
-            return
-        self._count(batch, [r.replayed for r in results])
+
+        self._execute(batch, one_row_at_a_time)
 
     def write_all(self, rows: Sequence[_Ready]) -> None:
         """Everything in one transaction: any failure leaves the ledger as it was."""
+
+        def refuse_all(exc: LedgerError) -> None:
+            self.report.refused = f"nothing was imported: {exc.detail}"
+
+        self._execute(rows, refuse_all)
+
+    def _write_row(self, ready: _Ready) -> None:
+        def reject(exc: LedgerError) -> None:
+            problem = FieldProblem("row", exc.detail)
+            self.report.rejected.append(RejectedRow(ready.row.number, ready.row.values, (problem,)))
+            self.report.valid -= 1
+
+        self._execute([ready], reject)
+
+    def _execute(self, rows: Sequence[_Ready], refused: Callable[[LedgerError], None]) -> None:
+        """The rows' commands in one transaction, counted; ``refused`` handles a refusal."""
         commands = [c for ready in rows for c in ready.commands]
         if not commands:
             self.report.unchanged += len(rows)
@@ -241,24 +249,9 @@ class _Writer:
         except StorageUnavailable:
             raise
         except LedgerError as exc:
-            self.report.refused = f"nothing was imported: {exc.detail}"
+            refused(exc)
             return
         self._count(rows, [r.replayed for r in results])
-
-    def _write_row(self, ready: _Ready) -> None:
-        if not ready.commands:
-            self.report.unchanged += 1
-            return
-        try:
-            results = self.service.execute(list(ready.commands), actor=self.actor)
-        except StorageUnavailable:
-            raise
-        except LedgerError as exc:
-            problem = FieldProblem("row", exc.detail)
-            self.report.rejected.append(RejectedRow(ready.row.number, ready.row.values, (problem,)))
-            self.report.valid -= 1
-            return
-        self._count([ready], [r.replayed for r in results])
 
     def _count(self, rows: Sequence[_Ready], replayed: list[bool]) -> None:
         position = 0

@@ -17,7 +17,7 @@ from ledger.service.imports.mis.common import (
     ULN,
     UPN,
     YEAR_GROUP,
-    first_of_september,
+    add_enrolment,
     read_academic_year,
     read_institution,
     read_student,
@@ -113,16 +113,9 @@ def _enrolment(reader: RowReader, options: ImportOptions, draft: Draft, admitted
     academic_year = read_academic_year(reader, options)
     if academic_year is None:
         return
-    start = first_of_september(academic_year)
-    enrolment: dict[str, Any] = {
-        "occurred_on": max(admitted, start) if admitted else start,
-        "institution_id": institution,
-        "institution_kind": kind,
-        "academic_year": academic_year,
-    }
-    reader.put(enrolment, "year_group", "year_group", parse_year_group)
-    source = "admission_date" if admitted and admitted > start else "academic_year"
-    draft.add("enrolment", enrolment, occurred_on=reader.label(source))
+    place: dict[str, Any] = {"institution_id": institution, "institution_kind": kind}
+    reader.put(place, "year_group", "year_group", parse_year_group)
+    add_enrolment(reader, draft, academic_year, admitted, place)
 
 
 SPEC = FileSpec("students", COLUMNS, read_row, check_header)
