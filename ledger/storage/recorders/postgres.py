@@ -194,28 +194,10 @@ class LedgerPostgresRecorder(ChainWriter, PostgresApplicationRecorder):
         self._publish_heads()  # only reached once the transaction committed
         return ids
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        """The library's query.  A stream's tail (``gt`` alone: how the repository
-        fast-forwards a cached record before each command) uses a statement spelt
-        once, where the library composes its SQL objects again on every call."""
-        if gt is None or lte is not None or desc or limit is not None:
-            events: Sequence[StoredEvent] = super().select_events(
-                originator_id, gt=gt, lte=lte, desc=desc, limit=limit
-            )
-            return events
-        tail: list[StoredEvent] = self._select_tail(originator_id, gt)
-        return tail
-
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def _select_tail(self, originator_id: UUID | str, gt: int) -> list[StoredEvent]:
+        """A statement spelt once, where the library composes its SQL objects again on
+        every call."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             if self._tail_statement is None:
                 tail = SQL(" AND originator_version > %s ORDER BY originator_version ASC")

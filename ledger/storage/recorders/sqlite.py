@@ -80,21 +80,9 @@ class LedgerSQLiteRecorder(ChainWriter, SQLiteApplicationRecorder):
         self._publish_heads()  # only reached once the transaction committed
         return ids
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        """The library's query.  A stream's tail (``gt`` alone: how the repository
-        fast-forwards a cached record before each command) is read by one statement,
-        which SQLite runs as its own read transaction, without the BEGIN and ROLLBACK
-        the library wraps around every read."""
-        if gt is None or lte is not None or desc or limit is not None:
-            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+    def _select_tail(self, originator_id: UUID | str, gt: int) -> list[StoredEvent]:
+        """One statement, which SQLite runs as its own read transaction, without the
+        BEGIN and ROLLBACK the library wraps around every read."""
         statement = (
             f"{self.select_events_statement}AND originator_version>? ORDER BY originator_version"
         )
