@@ -6,6 +6,8 @@ itself (it is personal data).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ledger.domain.errors import FieldProblem, InvalidIdentifier
 
 UPN_CHECK_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -75,20 +77,20 @@ def normalise_uln(raw: str, field: str = "uln") -> str:
     return uln
 
 
-def is_valid_upn(raw: str) -> bool:
+def _passes(normalise: Callable[[str], str], raw: str) -> bool:
     try:
-        normalise_upn(raw)
+        normalise(raw)
     except InvalidIdentifier:
         return False
     return True
+
+
+def is_valid_upn(raw: str) -> bool:
+    return _passes(normalise_upn, raw)
 
 
 def is_valid_uln(raw: str) -> bool:
-    try:
-        normalise_uln(raw)
-    except InvalidIdentifier:
-        return False
-    return True
+    return _passes(normalise_uln, raw)
 
 
 def make_upn(la_code: int, establishment: int, year: int, serial: int) -> str:
