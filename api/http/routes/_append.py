@@ -15,6 +15,7 @@ from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.idempotency import InFlightKeys
+from api.http.problems import responses
 from api.http.schemas import AppendedPublic
 from ledger.service.commands import Appended
 
@@ -43,6 +44,15 @@ CREATED: dict[int | str, dict[str, Any]] = {
         "headers": HEADERS,
     }
 }
+
+
+def append_route(*problems: int) -> dict[str, Any]:
+    """An append route's options: 201 with ``HEADERS``, the result, and these problems."""
+    return {
+        "status_code": 201,
+        "response_model": AppendedPublic,
+        "responses": {**CREATED, **responses(*problems)},
+    }
 
 
 async def appended(

@@ -19,8 +19,7 @@ from api.http.deps import (
     ServiceDep,
     StudentId,
 )
-from api.http.problems import responses
-from api.http.routes._append import CREATED, appended
+from api.http.routes._append import append_route, appended
 from api.http.schemas import AppendedPublic, CorrectionCreate, RetractionCreate
 from ledger.domain.events import ENTRY_KINDS, EVENT_CLASSES
 
@@ -51,7 +50,7 @@ SUMMARIES = {
 # belong to the erasure and transition-import endpoints, never to a raw append.
 HANDLED_ELSEWHERE = frozenset({"correction", "retraction", "erasure", "prior_record_import"})
 APPENDABLE = tuple(kind for kind in ENTRY_KINDS if kind not in HANDLED_ELSEWHERE)
-APPEND_RESPONSES = {**CREATED, **responses(403, 404, 409, 410)}
+APPEND_ROUTE = append_route(403, 404, 409, 410)
 
 
 def _add_append_route(kind: str) -> None:
@@ -86,9 +85,7 @@ def _add_append_route(kind: str) -> None:
         f"/{kind}",
         append,
         methods=["POST"],
-        status_code=201,
-        response_model=AppendedPublic,
-        responses=APPEND_RESPONSES,
+        **APPEND_ROUTE,
         name=f"append_{kind}",
         summary=SUMMARIES[kind],
         description=SUMMARIES[kind],
@@ -101,12 +98,7 @@ for _kind in APPENDABLE:
 Sequence = Annotated[int, Path(ge=1, le=1_000_000, description="The entry being amended")]
 
 
-@router.post(
-    "/{sequence}/correction",
-    status_code=201,
-    response_model=AppendedPublic,
-    responses=APPEND_RESPONSES,
-)
+@router.post("/{sequence}/correction", **APPEND_ROUTE)
 async def correct_entry(
     actor: CurrentActor,
     service: ServiceDep,
@@ -136,12 +128,7 @@ async def correct_entry(
     )
 
 
-@router.post(
-    "/{sequence}/retraction",
-    status_code=201,
-    response_model=AppendedPublic,
-    responses=APPEND_RESPONSES,
-)
+@router.post("/{sequence}/retraction", **APPEND_ROUTE)
 async def retract_entry(
     actor: CurrentActor,
     service: ServiceDep,

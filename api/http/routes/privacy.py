@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import CurrentActor, IdempotencyKey, InFlightDep, ServiceDep, StudentId
 from api.http.problems import responses
-from api.http.routes._append import CREATED, appended
+from api.http.routes._append import append_route, appended
 from api.http.schemas import AppendedPublic
 from ledger.service.privacy import RetentionRun
 
@@ -67,12 +67,7 @@ class RetentionRunPublic(BaseModel):
         )
 
 
-@router.post(
-    "/students/{student_id}/erasure",
-    status_code=201,
-    response_model=AppendedPublic,
-    responses={**CREATED, **responses(403, 404, 409, 410)},
-)
+@router.post("/students/{student_id}/erasure", **append_route(403, 404, 409, 410))
 async def erase_student(
     actor: CurrentActor,
     service: ServiceDep,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Request, Response
 from api.http import examples
 from api.http.deps import CurrentActor, IdempotencyKey, InFlightDep, PageDep, ServiceDep, StudentId
 from api.http.problems import responses
-from api.http.routes._append import CREATED, appended
+from api.http.routes._append import append_route, appended
 from api.http.schemas import (
     AccessEntryPublic,
     AccessLogPublic,
@@ -27,12 +27,7 @@ router = APIRouter(prefix="/students", tags=["students"])
 ETAG = {"ETag": {"description": "The record's version", "schema": {"type": "string"}}}
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=AppendedPublic,
-    responses={**CREATED, **responses(403, 409)},
-)
+@router.post("", **append_route(403, 409))
 async def register_student(
     actor: CurrentActor,
     service: ServiceDep,
