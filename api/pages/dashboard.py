@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from api.bootstrap import Ledger
 from api.pages import charts
-from api.pages.labels import STATE_LABELS, SUSTAINED_LABELS, group_label, part_label
+from api.pages.labels import STATE_LABELS, SUSTAINED_LABELS, academic, group_label, part_label
 from ledger.domain.access import Actor
 from ledger.service.reads import (
     CohortReport,
@@ -157,8 +157,7 @@ def draw(board: Dashboard) -> dict[str, Markup]:
         ]
         label = "Year 11" if cohort.stage == "ks4" else "Year 13"
         drawn[f"destinations-{cohort.stage}-{cohort.leaving_year}"] = charts.stacked_bars(
-            f"{label} leavers of {cohort.leaving_year}/{(cohort.leaving_year + 1) % 100:02d}: "
-            "destinations over three years",
+            f"{label} leavers of {academic(cohort.leaving_year)}: destinations over three years",
             bars,
             charts.SUSTAINED_COLOURS,
             unit="leavers",

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from api.render.readable import day
+from api.render.readable import academic, day
 
 KIND_LABELS = {
     "registration": "Registered",
@@ -116,10 +116,6 @@ def when(value: Any) -> str:
     if isinstance(value, date | str) and value:
         return day(value)
     return ""
-
-
-def academic(year: int | None) -> str:
-    return "" if year is None else f"{year}/{(year + 1) % 100:02d}"
 
 
 def install(env: Environment) -> None:

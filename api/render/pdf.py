@@ -10,7 +10,7 @@ is written; the entries are read once, without their proofs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
@@ -22,6 +22,7 @@ from api.render.readable import (
     DESTINATION_KINDS,
     ReadableEntry,
     readable_entries,
+    registration,
     summary,
 )
 from api.render.readable import day as _day
@@ -80,13 +81,13 @@ class PdfRenderer:
 
 
 def _title(doc: Layout, entries: list[ReadableEntry], header: ExportHeader, as_of: date):
-    registration = next((e.data for e in entries if e.kind == "registration"), {})
+    person = registration(entries)
     doc.style(20, bold=True)
     doc.cell(0, 12, "My careers record", new_x="LMARGIN", new_y="NEXT")
-    name = f"{registration.get('given_name', '')} {registration.get('family_name', '')}".strip()
+    name = f"{person.get('given_name', '')} {person.get('family_name', '')}".strip()
     doc.para(name or "(name not recorded)", size=12, bold=True)
-    ids = [f"{k.upper()} {registration[k]}" for k in ("upn", "uln") if registration.get(k)]
-    born = _day(registration.get("date_of_birth"))
+    ids = [f"{k.upper()} {person[k]}" for k in ("upn", "uln") if person.get(k)]
+    born = _day(person.get("date_of_birth"))
     doc.para("  |  ".join([f"Born {born}" if born else "", *ids]).strip(" |"))
     doc.para(
         f"Exported on {_day(as_of)} from {header.origin}. It holds {header.event_count} entries; "
@@ -101,39 +102,47 @@ def _where(entry: ReadableEntry) -> str:
     return f"recorded by {entry.institution_id}" if entry.institution_id else ""
 
 
-def _studied(doc: Layout, entries: list[ReadableEntry]) -> None:
-    spells = [e for e in entries if e.live and e.kind in {"enrolment", "leaving"}]
-    doc.heading("Where I have studied")
-    if not spells:
-        doc.para("No enrolment is recorded yet.")
-        return
-    spells.sort(key=lambda e: (e.occurred_on, e.sequence))
-    doc.table(
-        ("Date", "What", "Record"),
-        (24, 120, 46),
-        ([_day(e.occurred_on), summary(e), _where(e)] for e in spells),
-    )
-
-
-def _timeline(doc: Layout, entries: list[ReadableEntry]) -> None:
-    shown = [e for e in entries if e.live and e.kind in ACTIVITY_KINDS - {"enrolment", "leaving"}]
-    doc.heading("My timeline")
+def _dated(
+    doc: Layout,
+    entries: list[ReadableEntry],
+    kinds: Set[str],
+    titles: tuple[str, str, str],
+    *,
+    mark_corrected: bool = False,
+) -> None:
+    """A section of the live entries of ``kinds`` in date order, one row each;
+    ``titles``: the heading, the middle column's title, the line when there are none."""
+    heading, what, empty = titles
+    shown = [e for e in entries if e.live and e.kind in kinds]
+    doc.heading(heading)
     if not shown:
-        doc.para("Nothing is recorded yet.")
+        doc.para(empty)
         return
     shown.sort(key=lambda e: (e.occurred_on, e.sequence))
+    corrected = " (corrected)" if mark_corrected else ""
     doc.table(
-        ("Date", "What happened", "Record"),
+        ("Date", what, "Record"),
         (24, 120, 46),
         (
             [
                 _day(e.occurred_on),
-                summary(e) + (" (corrected)" if e.status == "corrected" else ""),
+                summary(e) + (corrected if e.status == "corrected" else ""),
                 _where(e),
             ]
             for e in shown
         ),
     )
+
+
+def _studied(doc: Layout, entries: list[ReadableEntry]) -> None:
+    titles = ("Where I have studied", "What", "No enrolment is recorded yet.")
+    _dated(doc, entries, {"enrolment", "leaving"}, titles)
+
+
+def _timeline(doc: Layout, entries: list[ReadableEntry]) -> None:
+    titles = ("My timeline", "What happened", "Nothing is recorded yet.")
+    kinds = ACTIVITY_KINDS - {"enrolment", "leaving"}
+    _dated(doc, entries, kinds, titles, mark_corrected=True)
 
 
 def _advice(doc: Layout, entries: list[ReadableEntry]) -> None:
@@ -170,17 +179,8 @@ def _benchmarks(doc: Layout, attainment: Attainment) -> None:
 
 
 def _destinations(doc: Layout, entries: list[ReadableEntry]) -> None:
-    shown = [e for e in entries if e.live and e.kind in DESTINATION_KINDS]
-    doc.heading("My destinations")
-    if not shown:
-        doc.para("No destination is recorded yet.")
-        return
-    shown.sort(key=lambda e: (e.occurred_on, e.sequence))
-    doc.table(
-        ("Date", "Destination", "Record"),
-        (24, 120, 46),
-        ([_day(e.occurred_on), summary(e), _where(e)] for e in shown),
-    )
+    titles = ("My destinations", "Destination", "No destination is recorded yet.")
+    _dated(doc, entries, DESTINATION_KINDS, titles)
 
 
 def _corrections(doc: Layout, entries: list[ReadableEntry]) -> None:

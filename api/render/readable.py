@@ -132,7 +132,8 @@ def _code(code: Any, version: Any) -> str:
     return f"{found.label} ({code})" if found else f"NCCIS code {code}"
 
 
-def _academic(year: Any) -> str:
+def academic(year: Any) -> str:
+    """An academic year by its starting year as schools write it: 2024 is 2024/25."""
     return f"{year}/{(int(year) + 1) % 100:02d}" if year is not None else ""
 
 
@@ -145,7 +146,7 @@ def summary(entry: ReadableEntry) -> str:
     if kind == "enrolment":
         return (
             f"Enrolled at {d.get('institution_id')} in Year {d.get('year_group')}, "
-            f"{_academic(d.get('academic_year'))}"
+            f"{academic(d.get('academic_year'))}"
         )
     if kind == "leaving":
         reason = f" ({d['reason']})" if d.get("reason") else ""
@@ -234,6 +235,4 @@ def summary(entry: ReadableEntry) -> str:
         return (
             f"Imported {d.get('event_count')} entries of an earlier record from {d.get('origin')}"
         )
-    if kind in {"legal_hold_placed", "legal_hold_lifted"}:
-        return _label(kind).capitalize()
-    return _label(kind).capitalize()
+    return _label(kind).capitalize()  # legal holds, and any kind without its own words
