@@ -137,13 +137,7 @@ def _read_or_create_key_file(path: Path) -> dict[str, bytes]:
             return stored
         # A key file from an older version gains the keys added since, and keeps its own.
         stored.update({name: secrets.token_bytes(32) for name in missing})
-        replacement = path.with_name(path.name + ".new")
-        fd = os.open(replacement, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(orjson.dumps({k: v.hex() for k, v in stored.items()}))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(replacement, path)
+        _write_key_file(path, stored)
         return stored
     created = {name: secrets.token_bytes(32) for name in KEY_FILE_KEYS}
     path.parent.mkdir(parents=True, exist_ok=True)
