@@ -84,7 +84,7 @@ class MisImportPublic(_Public):
                     row=r.number,
                     errors=[ProblemField(field=p.field, reason=p.reason) for p in r.problems],
                 )
-                for r in sorted(report.rejected, key=lambda r: r.number)
+                for r in report.rejected_by_row
             ],
             warnings=report.warnings,
         )
@@ -141,7 +141,7 @@ def import_mis_file(
     if report.refused is not None:
         problems = tuple(
             FieldProblem(f"row {r.number}: {p.field}", p.reason)
-            for r in sorted(report.rejected, key=lambda r: r.number)
+            for r in report.rejected_by_row
             for p in r.problems
         )
         raise AllOrNothingRefused(report.refused, problems)

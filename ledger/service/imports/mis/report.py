@@ -35,6 +35,12 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.rejected and self.refused is None
 
+    @property
+    def rejected_by_row(self) -> list[RejectedRow]:
+        """The rejected rows in file order (``rejected`` lists those refused when written
+        after those refused when read)."""
+        return sorted(self.rejected, key=lambda r: r.number)
+
 
 def write_rejected(report: ImportReport, stream: IO[str]) -> None:
     """The rejected rows with their original columns, plus the row number and reasons.
