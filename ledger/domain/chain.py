@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import struct
 from typing import Any
 
@@ -29,10 +28,6 @@ GENESIS = bytes(32)
 LINK_DOMAIN = b"careers-ledger/link/v1\x00"
 COMMITMENT_DOMAIN = b"careers-ledger/commitment/v1\x00"
 SALT_BYTES = 16
-
-
-def new_salt() -> bytes:
-    return os.urandom(SALT_BYTES)
 
 
 def canonical(document: dict[str, Any]) -> bytes:

@@ -8,8 +8,8 @@ tree of ``n > 1`` leaves splits at ``k``, the largest power of two below
 holds ``2**level`` leaves starting at a multiple of ``2**level``), so a
 store that keeps those subtree hashes answers any proof with O(log n)
 look-ups: the proof functions here name the perfect subtrees they need
-(:func:`inclusion_nodes`, :func:`consistency_nodes`) and then build the
-proof from a mapping of just those hashes.
+(:func:`nodes_for_ranges` of :func:`inclusion_ranges`, :func:`consistency_nodes`)
+and then build the proof from a mapping of just those hashes.
 """
 
 from __future__ import annotations
@@ -168,10 +168,6 @@ def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
 
 def nodes_for_ranges(ranges: Iterable[tuple[int, int]]) -> set[Node]:
     return {node for start, end in ranges for node in perfect_nodes(start, end)}
-
-
-def inclusion_nodes(index: int, size: int) -> set[Node]:
-    return nodes_for_ranges(inclusion_ranges(index, size))
 
 
 def consistency_nodes(old_size: int, new_size: int) -> set[Node]:

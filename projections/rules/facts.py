@@ -100,15 +100,6 @@ class Characteristics:
             care_experienced=bool(raw.get("care_experienced", False)),
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "gender": self.gender,
-            "fsm": self.fsm,
-            "send": self.send,
-            "pupil_premium": self.pupil_premium,
-            "care_experienced": self.care_experienced,
-        }
-
 
 @dataclass(frozen=True)
 class StudentFacts:

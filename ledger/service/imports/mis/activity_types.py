@@ -163,11 +163,6 @@ ACTIVITY_TYPES: dict[str, ActivityType] = {
 }
 
 
-def documented_activity_types() -> list[tuple[str, str, tuple[str, ...]]]:
-    """(kind, first label, other labels) for docs and the API's help text."""
-    return [(kind, labels[0], labels[1:]) for labels, kind, _ in _ACTIVITY_TYPES]
-
-
 def _table(*groups: tuple[str, tuple[str, ...]]) -> dict[str, str]:
     table = {}
     for value, labels in groups:
