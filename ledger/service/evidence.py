@@ -24,8 +24,8 @@ from ledger.domain.evidence.leaf import event_leaf
 from ledger.domain.evidence.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier
 from ledger.storage.application import LedgerApplication
 from ledger.storage.evidence.log import (
-    LogLeaf,
     LogIntegrityError,
+    LogLeaf,
     MerkleLogStore,
     StoredCheckpoint,
 )

@@ -26,9 +26,9 @@ from ledger.domain.clock import Clock
 from ledger.domain.errors import Forbidden, LegalHoldActive, StorageUnavailable, StudentErased
 from ledger.domain.events import EVENT_CLASSES
 from ledger.domain.retention import (
+    RetentionFacts,
     RetentionPolicy,
     RetentionReason,
-    RetentionFacts,
     decide,
 )
 from ledger.domain.vocabulary import Role
