@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypedDict
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -46,13 +46,22 @@ from ledger.service.commands import (
 )
 from ledger.storage.application import LedgerApplication
 
+if TYPE_CHECKING:
+    from projections.runner.follower import ReadSideFollower
+
 MAX_ATTEMPTS = 30
 RETRY_PAUSE = 0.002  # seconds, doubled after each lost race up to RETRY_PAUSE_MAX, jittered
 RETRY_PAUSE_MAX = 0.05
 
 
 class Writer(Protocol):
-    """What the use cases hand their commands to: one transaction per call."""
+    """What the use cases hand their commands to: one transaction per call.
+
+    ``read_side`` is the follower that projects commits after they are
+    answered (group commit), or None where each append catches up itself.
+    """
+
+    read_side: ReadSideFollower | None
 
     def execute(self, commands: Sequence[Command], *, actor: Actor) -> list[Appended]: ...
 
@@ -101,6 +110,7 @@ class Appends:
         self.clock = clock
         # Run after each commit (the in-process projection catch-up, when configured).
         self.after_append = after_append
+        self.read_side: ReadSideFollower | None = None  # appends catch up themselves
 
     def execute(
         self, commands: Sequence[Command], *, actor: Actor = access.SYSTEM

@@ -55,7 +55,7 @@ def with_group_commit(service: LedgerService) -> LedgerService:
     plain = service.appends
     appends = Appends(plain.app, plain.clock)  # the same store, no catch-up per commit
     group = GroupCommit(appends, plain.after_append)
-    return service.with_writer(group, group.read_side)
+    return service.with_writer(group)
 
 
 @dataclass(eq=False)
@@ -90,7 +90,9 @@ class GroupCommit:
             if isinstance(appends.app.recorder, SQLiteApplicationRecorder)
             else nullcontext()
         )
-        self.read_side = ReadSideFollower(catch_up, self._writing) if catch_up is not None else None
+        self.read_side: ReadSideFollower | None = (
+            ReadSideFollower(catch_up, self._writing) if catch_up is not None else None
+        )
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._leading = False

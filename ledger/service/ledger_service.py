@@ -66,16 +66,23 @@ class LedgerService:
         self.access_log: AccessLog = access_log or InMemoryAccessLog()
         self.appends = Appends(app, self.clock, after_append)
         self.writer: Writer = self.appends
-        # Set when appends are projected by a follower thread (group commit): reads wait on it.
-        self.read_side: ReadSideFollower | None = None
         self._reads = Reads(self, read_models) if read_models is not None else None
 
-    def with_writer(self, writer: Writer, read_side: ReadSideFollower | None) -> LedgerService:
+    def with_writer(self, writer: Writer) -> LedgerService:
         """The same use cases over the same store, appending through ``writer``."""
         other = LedgerService(self.app, self.clock, None, self.access_log)
-        other.appends, other.writer, other.read_side = self.appends, writer, read_side
+        other.appends, other.writer = self.appends, writer
         other._reads = Reads(other, self._reads.read) if self._reads is not None else None
         return other
+
+    @property
+    def read_side(self) -> ReadSideFollower | None:
+        """The follower projecting appends behind their commits, if the writer has one.
+
+        Reads that must see this process's own writes wait for it (group commit);
+        with the plain append path the projections catch up inside each append.
+        """
+        return self.writer.read_side
 
     @property
     def reads(self) -> Reads:

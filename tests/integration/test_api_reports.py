@@ -52,7 +52,9 @@ def test_a_report_read_right_after_an_append_waits_for_the_read_side_to_include_
 ) -> None:
     service = world.client.app.state.service  # type: ignore[attr-defined]
     # A follower that would not catch up on its own for an hour: only the read's wait can.
-    service.read_side = ReadSideFollower(world.ledger.projections.projector.after_append, pace=3600)
+    service.writer.read_side = ReadSideFollower(
+        world.ledger.projections.projector.after_append, pace=3600
+    )
     sequence = record(world, "guidance_interview")
     assert service.read_side.behind()
     response = world.client.get(
@@ -69,7 +71,9 @@ def test_an_api_shutting_down_first_brings_its_projections_level_with_the_log(
     world = build_world(ledger)
     with world.client:
         service = world.client.app.state.service  # type: ignore[attr-defined]
-        service.read_side = ReadSideFollower(ledger.projections.projector.after_append, pace=3600)
+        service.writer.read_side = ReadSideFollower(
+            ledger.projections.projector.after_append, pace=3600
+        )
         record(world, "guidance_interview")
         assert not ledger.projections.projector.status().up_to_date
     assert ledger.projections.projector.status().up_to_date
