@@ -53,9 +53,11 @@ class School:
     database_url: str
 
 
-def write_demo(database_url: str, *, students: int = STUDENTS, seed: int = SEED) -> School:
+def write_demo(
+    database_url: str, key_file: Path, *, students: int = STUDENTS, seed: int = SEED
+) -> School:
     clock = SimulatedClock(datetime(2000, 1, 1, tzinfo=UTC))
-    settings = Settings(database_url=database_url, project_in_process=False)
+    settings = Settings(database_url=database_url, key_file=key_file, project_in_process=False)
     ledger = build(settings, clock, sole_writer=True)
     stats = run_demo(ledger, clock, DemoOptions(seed=seed, students=students, today=TODAY))
     return School(ledger, stats, read_log(ledger), database_url)
@@ -78,14 +80,14 @@ def by_student(log: list[Logged]) -> dict[UUID, list[Logged]]:
 
 @pytest.fixture(scope="module")
 def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'school.db'}"
-    written = write_demo(url)
+    folder = tmp_path_factory.mktemp("demo")
+    written = write_demo(f"sqlite:///{folder / 'school.db'}", folder / "school.keys")
     yield written
     written.ledger.close()
 
 
 def test_the_same_seed_writes_the_same_school_again(school: School, tmp_path: Path) -> None:
-    again = write_demo(f"sqlite:///{tmp_path / 'again.db'}")
+    again = write_demo(f"sqlite:///{tmp_path / 'again.db'}", tmp_path / "again.keys")
     try:
 
         def content(log: list[Logged]) -> list[tuple[Any, ...]]:
@@ -211,8 +213,10 @@ def test_the_demo_command_refuses_a_today_in_the_future(tmp_path: Path) -> None:
     assert "--today" in result.output
 
 
-def test_the_demo_writes_exactly_the_planned_school_on_either_backend(database_url: str) -> None:
-    written = write_demo(database_url, students=20)
+def test_the_demo_writes_exactly_the_planned_school_on_either_backend(
+    database_url: str, tmp_path: Path
+) -> None:
+    written = write_demo(database_url, tmp_path / "demo.keys", students=20)
     try:
         assert written.ledger.service.verify().ok
         planned = in_recorded_order(plan_school(SEED, 20, TODAY, NOW).streams)
