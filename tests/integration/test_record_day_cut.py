@@ -35,9 +35,7 @@ def test_an_interview_recorded_at_half_past_eleven_utc_in_july_is_known_from_the
     ledger: Ledger, clock: SimulatedClock
 ) -> None:
     clock.set(datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
-    student = ledger.service.register_student(
-        factories.registration(), actor=ADVISER
-    ).student_id
+    student = ledger.service.register_student(factories.registration(), actor=ADVISER).student_id
     ledger.service.record(student, "enrolment", factories.enrolment(year_group=11), actor=ADVISER)
     clock.set(JULY_NIGHT)
     interview = ledger.service.record(
