@@ -1,4 +1,4 @@
-"""Response models for the read side (``projections.views.queries``), read from its dataclasses.
+"""Response models for the read use cases (``ledger.service.reads``), read from their dataclasses.
 
 Each model lists the dataclass's fields and the rates it derives, so OpenAPI
 documents exactly what a report holds.  Built with ``from_attributes``.

@@ -2,9 +2,9 @@
 
 Jinja2 templates (``api/templates``), a little JavaScript and CSS
 (``api/static``), inline SVG charts drawn on the server: nothing comes from
-a CDN.  Pages call the same :class:`~ledger.service.ledger_service.LedgerService` and
-``projections.views.queries`` as the HTTP API; who may see or do what is decided
-there.  ``install(app)`` mounts them on the API's app (``create_app``).
+a CDN.  Pages call the same :class:`~ledger.service.ledger_service.LedgerService`
+and its read use cases (``ledger.service.reads``) as the HTTP API; who may see or
+do what is decided there.  ``install(app)`` mounts them on the API's app (``create_app``).
 """
 
 from __future__ import annotations
