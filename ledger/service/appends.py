@@ -28,6 +28,7 @@ from ledger.domain.errors import (
     DuplicateStudent,
     FieldProblem,
     StorageUnavailable,
+    StudentErased,
     StudentNotFound,
     ValidationFailed,
     VersionConflict,
@@ -259,6 +260,8 @@ class Appends:
         return _Prepared(command, occurred_on, data)
 
     def _check_correction(self, student: StudentRecord, data: dict[str, Any]) -> None:
+        if student.erased:  # before the original's erased fields are read: 410, not 422
+            raise StudentErased("this student's record has been erased")
         target = int(data["amends_sequence"])
         target_kind = student.kind_of(target)
         changes = data["changes"]
