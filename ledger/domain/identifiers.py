@@ -13,6 +13,9 @@ from ledger.domain.errors import FieldProblem, InvalidIdentifier
 UPN_CHECK_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
 ULN_LENGTH = 10
 UPN_LENGTH = 13
+# str.isdigit() also accepts Arabic-Indic, fullwidth and other scripts' digits:
+# such an identifier could pass its check yet never match the pupil's real one.
+ASCII_DIGITS = frozenset("0123456789")
 
 
 def _refuse(field: str, reason: str) -> InvalidIdentifier:
@@ -27,7 +30,7 @@ def upn_check_letter(body: str) -> str:
     """
     total = 0
     for weight, char in enumerate(body, start=2):
-        value = UPN_CHECK_ALPHABET.index(char) if char.isalpha() else int(char)
+        value = int(char) if char in ASCII_DIGITS else UPN_CHECK_ALPHABET.index(char)
         total += weight * value
     return UPN_CHECK_ALPHABET[total % 23]
 
@@ -40,12 +43,14 @@ def normalise_upn(raw: str, field: str = "upn") -> str:
     if upn[0] not in UPN_CHECK_ALPHABET:
         raise _refuse(field, "character 1 must be a check letter (A-Z without I, O, S)")
     for position in range(2, 13):
-        if not upn[position - 1].isdigit():
-            raise _refuse(field, f"character {position} must be a digit")
+        if upn[position - 1] not in ASCII_DIGITS:
+            raise _refuse(field, f"character {position} must be a digit 0-9")
     last = upn[12]
-    if not (last.isdigit() or last in UPN_CHECK_ALPHABET):
+    if not (last in ASCII_DIGITS or last in UPN_CHECK_ALPHABET):
         raise _refuse(
-            field, "character 13 must be a digit, or a letter A-Z without I, O, S (temporary UPN)"
+            field,
+            "character 13 must be a digit, or a letter A-Z without I, O, S (temporary UPN);"
+            " digits are 0-9",
         )
     if upn_check_letter(upn[1:]) != upn[0]:
         raise _refuse(field, "character 1 is the wrong check letter")
@@ -67,8 +72,8 @@ def normalise_uln(raw: str, field: str = "uln") -> str:
     if len(uln) != ULN_LENGTH:
         raise _refuse(field, f"must be {ULN_LENGTH} digits, got {len(uln)} characters")
     for position, char in enumerate(uln, start=1):
-        if not char.isdigit():
-            raise _refuse(field, f"character {position} must be a digit")
+        if char not in ASCII_DIGITS:
+            raise _refuse(field, f"character {position} must be a digit 0-9")
     expected = uln_check_digit(uln[:9])
     if expected is None:
         raise _refuse(field, "characters 1-9 give a remainder of 0, so no check digit is valid")

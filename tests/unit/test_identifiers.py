@@ -148,3 +148,42 @@ def test_any_single_character_change_to_a_valid_uln_is_refused(
         return
     changed = uln[:index] + replacement + uln[index + 1 :]
     assert not is_valid_uln(changed)
+
+
+ARABIC_INDIC_ONE = "\u0661"
+FULLWIDTH_ZERO = "\uff10"
+
+
+@pytest.mark.parametrize(
+    ("upn", "position"),
+    [
+        ("H80120000100" + ARABIC_INDIC_ONE, 13),
+        ("H8012000" + FULLWIDTH_ZERO + "1001", 9),
+    ],
+)
+def test_a_upn_with_a_digit_of_another_script_is_refused_without_echoing_it(
+    upn: str, position: int
+) -> None:
+    error = refusal(normalise_upn, upn)
+    (problem,) = error.problems
+    assert problem.field == "upn"
+    assert f"character {position}" in problem.reason
+    assert "0-9" in problem.reason
+    assert upn not in str(error)
+    assert upn[1:] not in str(error)
+    assert not is_valid_upn(upn)
+
+
+@pytest.mark.parametrize(
+    ("uln", "position"),
+    [("100000004" + "\u0663", 10), ("\u0661" + "000000043", 1)],
+)
+def test_a_uln_with_a_digit_of_another_script_is_refused_without_echoing_it(
+    uln: str, position: int
+) -> None:
+    error = refusal(normalise_uln, uln)
+    (problem,) = error.problems
+    assert problem.field == "uln"
+    assert f"character {position} must be a digit 0-9" == problem.reason
+    assert uln not in str(error)
+    assert not is_valid_uln(uln)
