@@ -9,7 +9,12 @@ from sqlalchemy import Engine
 
 from api.config import Settings
 from api.store.access_log import SqlAccessLog
-from api.store.database import create_tables, engine_for, read_side_engine
+from api.store.database import (
+    create_private_sqlite_file,
+    create_tables,
+    engine_for,
+    read_side_engine,
+)
 from api.store.keys import load_keys, signer_for
 from api.store.tokens import TokenStore
 from ledger.domain.clock import Clock, SystemClock
@@ -52,6 +57,7 @@ def build(
     settings = settings or Settings()
     clock = clock or SystemClock()
     keys = load_keys(settings)
+    create_private_sqlite_file(settings.database_url)
     source = LogSource(
         settings.database_url,
         index_key=keys["index_key"],

@@ -7,14 +7,34 @@ at the same moment (two API workers starting together).
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-from ledger.storage.urls import sqlalchemy_url
+from ledger.storage.urls import sqlalchemy_url, sqlite_path
 
 metadata = MetaData()
+
+
+def create_private_sqlite_file(database_url: str) -> None:
+    """Create a new SQLite ledger file readable and writable by its owner only (0600).
+
+    Like the key file: the database holds personal data (encrypted, but with its index).
+    It is created here, before the event store's library or SQLAlchemy opens it, because
+    they would create it with the process umask (usually 0644).  SQLite gives the -wal and
+    -shm files the main file's mode.  An existing file is left as it is; PostgreSQL has
+    no file.
+    """
+    if not sqlalchemy_url(database_url).startswith("sqlite"):
+        return
+    path = sqlite_path(database_url)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError):
+        return  # an existing ledger, or no such folder (the store's own error says so)
+    os.close(descriptor)
 
 
 def engine_for(database_url: str, *, durable: bool = True) -> Engine:
