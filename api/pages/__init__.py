@@ -16,6 +16,7 @@ from api.pages.routes import router
 from api.pages.session import SessionCodec
 from api.pages.web import STATIC, build_templates
 from api.store.keys import session_key
+from api.store.sessions import SessionStore
 
 
 def install(app: FastAPI) -> None:
@@ -24,6 +25,7 @@ def install(app: FastAPI) -> None:
     app.state.page_sessions = SessionCodec(
         session_key(settings), secure=settings.mode == "production"
     )
+    app.state.page_session_store = SessionStore(app.state.ledger.engine)
     app.state.page_templates = build_templates()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from api.pages.session import CSRF_FIELD
-from api.pages.web import CsrfRefused, SignInRequired, codec_of
+from api.pages.web import CsrfRefused, SignInRequired, codec_of, sessions_of
 from api.store.auth import Authenticator
 from ledger.domain.access import Actor
 
@@ -16,16 +16,29 @@ MAX_FORM_FILES = 1
 MAX_FORM_FIELDS = 200
 
 
-def page_actor(request: Request) -> Actor:
-    """The person behind the session cookie, resolved afresh (revocation is immediate)."""
+def session_actor(request: Request) -> Actor | None:
+    """The person behind the session cookie, resolved afresh, or None.
+
+    The session must still be live on the server (not signed out, not expired, the
+    user not revoked) and its token still valid: both checks are immediate.
+    """
     session = codec_of(request).read(request)
-    if session.token is None:
-        raise SignInRequired
+    if session.token is None or session.sid is None:
+        return None
+    if not sessions_of(request).is_live(session.sid, session.token):
+        return None
     authenticator: Authenticator = request.app.state.authenticator
     actor = authenticator.actor_for(session.token)
+    if actor is not None:
+        request.state.actor = actor
+    return actor
+
+
+def page_actor(request: Request) -> Actor:
+    """The signed-in person; no live session means sign in."""
+    actor = session_actor(request)
     if actor is None:
         raise SignInRequired
-    request.state.actor = actor
     return actor
 
 

@@ -1,12 +1,14 @@
 """The pages' session: a sealed, HttpOnly, SameSite=Strict cookie, and its CSRF token.
 
-The cookie holds the bearer token the person pasted and a random CSRF token,
+The cookie holds the bearer token the person pasted, the id of their
+server-side session (:mod:`api.store.sessions`) and a random CSRF token,
 encrypted and authenticated with Fernet (AES-CBC + HMAC-SHA256, timestamped)
-under a key derived from the deployment's session key.  The token is resolved
-through the app's :class:`~api.store.auth.Authenticator` on every request, so a
-revoked token signs the person out at once; the cookie itself expires after
-:data:`MAX_AGE` seconds.  Every visitor gets a CSRF token before signing in,
-so the sign-in form is protected too.
+under a key derived from the deployment's session key.  On every request the
+session must still be live on the server (signing out or revoking the user ends
+it, so a copied cookie opens nothing afterwards) and the token is resolved
+through the app's :class:`~api.store.auth.Authenticator`; both the cookie and
+the server's row expire after :data:`MAX_AGE` seconds.  Every visitor gets a
+CSRF token before signing in, so the sign-in form is protected too.
 """
 
 from __future__ import annotations
@@ -31,15 +33,16 @@ CSRF_FIELD = "csrf_token"
 class Session:
     csrf: str
     token: str | None = None
+    sid: str | None = None  # the server-side session's id (api.store.sessions)
     fresh: bool = False  # not yet sent to the browser
 
     @classmethod
     def new(cls) -> Session:
         return cls(csrf=secrets.token_urlsafe(32), fresh=True)
 
-    def signed_in(self, token: str) -> Session:
+    def signed_in(self, token: str, sid: str) -> Session:
         """A new session for the signed-in person: a new CSRF token (no fixation)."""
-        return Session(csrf=secrets.token_urlsafe(32), token=token, fresh=True)
+        return Session(csrf=secrets.token_urlsafe(32), token=token, sid=sid, fresh=True)
 
     def csrf_matches(self, sent: str | None) -> bool:
         return sent is not None and hmac.compare_digest(sent.encode(), self.csrf.encode())
@@ -54,7 +57,7 @@ class SessionCodec:
         self.secure = secure
 
     def seal(self, session: Session) -> str:
-        body = orjson.dumps({"c": session.csrf, "t": session.token})
+        body = orjson.dumps({"c": session.csrf, "t": session.token, "s": session.sid})
         return self._fernet.encrypt(body).decode("ascii")
 
     def open(self, value: str | None) -> Session | None:
@@ -64,10 +67,12 @@ class SessionCodec:
             body = orjson.loads(self._fernet.decrypt(value.encode("ascii"), ttl=MAX_AGE))
         except (InvalidToken, UnicodeEncodeError, orjson.JSONDecodeError):
             return None
-        csrf, token = body.get("c"), body.get("t")
-        if not isinstance(csrf, str) or not (token is None or isinstance(token, str)):
+        csrf, token, sid = body.get("c"), body.get("t"), body.get("s")
+        if not isinstance(csrf, str) or not all(
+            v is None or isinstance(v, str) for v in (token, sid)
+        ):
             return None
-        return Session(csrf=csrf, token=token)
+        return Session(csrf=csrf, token=token, sid=sid)
 
     def read(self, request: Request) -> Session:
         """This request's session (cached on the request), a fresh one when none is valid."""

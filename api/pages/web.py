@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.pages import labels
 from api.pages.session import Session, SessionCodec
+from api.store.sessions import SessionStore
 from ledger.domain.errors import FieldProblem, LedgerError, ValidationFailed
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -57,6 +58,11 @@ def build_templates() -> Jinja2Templates:
 def codec_of(request: Request) -> SessionCodec:
     codec: SessionCodec = request.app.state.page_sessions
     return codec
+
+
+def sessions_of(request: Request) -> SessionStore:
+    store: SessionStore = request.app.state.page_session_store
+    return store
 
 
 def render(

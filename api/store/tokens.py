@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from api.store.database import metadata
+from api.store.sessions import end_all
 from ledger.domain.access import Actor
 from ledger.domain.errors import FieldProblem, ValidationFailed
 from ledger.domain.vocabulary import Role
@@ -148,7 +149,10 @@ class TokenStore:
         return token
 
     def revoke(self, user_id: str) -> bool:
-        """Revoke the user and every token they hold; False when there is no such active user."""
+        """Revoke the user, every token they hold and every page session they have open.
+
+        False when there is no such active user.
+        """
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
             revoked = connection.execute(
@@ -161,6 +165,7 @@ class TokenStore:
                 .where(tokens_table.c.user_id == user_id, tokens_table.c.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
+            end_all(connection, user_id, now)
         return bool(revoked)
 
     def users(self) -> list[User]:

@@ -118,3 +118,32 @@ def test_the_evidence_pack_pdf_is_made_even_without_the_dejavu_fonts(
     assert pdf.startswith(b"%PDF")
     assert pack.verification.ok
     assert pack.verification.checkpoint is not None
+
+
+def test_a_cookie_copied_before_signing_out_no_longer_opens_pages(
+    ledger: Ledger, client: TestClient
+) -> None:
+    csrf = signed_in(client, ledger.tokens.create_user("careers_leader", SCHOOL_A).token)
+    copied = client.cookies.get("careers_ledger_session")
+    assert copied is not None
+    assert client.post("/signout", data={"csrf_token": csrf}).status_code == 303
+    with TestClient(client.app, follow_redirects=False) as thief:
+        thief.cookies.set("careers_ledger_session", copied)
+        answer = thief.get("/cohort")
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/?next=/cohort"
+        assert "Sign in" in thief.get("/").text
+
+
+def test_revoking_a_user_ends_their_page_sessions_on_the_server(
+    ledger: Ledger, client: TestClient
+) -> None:
+    from api.store.sessions import SessionStore
+
+    issued = ledger.tokens.create_user("adviser", SCHOOL_A)
+    signed_in(client, issued.token)
+    sessions = SessionStore(ledger.engine)
+    assert sessions.live_count(issued.user.id) == 1
+    ledger.tokens.revoke(issued.user.id)
+    assert sessions.live_count(issued.user.id) == 0
+    assert client.get("/students").status_code == 303

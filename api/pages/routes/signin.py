@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.pages.deps import PostedForm
-from api.pages.session import Session
-from api.pages.web import PageRoute, codec_of, redirect, render
+from api.pages.deps import PostedForm, session_actor
+from api.pages.session import MAX_AGE
+from api.pages.web import PageRoute, codec_of, redirect, render, sessions_of
 from api.store.auth import Authenticator
 from ledger.domain.access import Actor
 from ledger.domain.vocabulary import Role
@@ -33,18 +35,10 @@ def _local(path: str | None) -> str | None:
     return path
 
 
-def _current(request: Request, session: Session) -> Actor | None:
-    if session.token is None:
-        return None
-    authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.actor_for(session.token)
-
-
 @router.get("/", name="page_signin")
 def signin_page(request: Request, next: str | None = None) -> Response:
     """Sign in (or, already signed in, go to your start page)."""
-    session = codec_of(request).read(request)
-    actor = _current(request, session)
+    actor = session_actor(request)
     if actor is not None:
         return redirect(_local(next) or home_of(actor))
     return render(request, "signin.html", {"next": _local(next) or ""})
@@ -66,12 +60,17 @@ def signin(request: Request, form: PostedForm) -> Response:
             {"next": wanted or "", "errors": {"token": reason}},
             status=401 if token else 422,
         )
-    session = codec_of(request).read(request).signed_in(token)
+    sid = sessions_of(request).start(actor.id, token, timedelta(seconds=MAX_AGE))
+    session = codec_of(request).read(request).signed_in(token, sid)
     return redirect(wanted or home_of(actor), session=session, request=request)
 
 
 @router.post("/signout", name="page_signout")
 def signout(request: Request, form: PostedForm) -> Response:
+    """End the session on the server (a copy of the cookie opens nothing) and drop the cookie."""
+    sid = codec_of(request).read(request).sid
+    if sid is not None:
+        sessions_of(request).end(sid)
     response = redirect("/")
     codec_of(request).clear(response)
     return response
