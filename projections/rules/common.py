@@ -167,16 +167,45 @@ def one_by_16(standing: Standing, items: Sequence[Fact]) -> PartResult:
     return judge(standing, "by_16", deadline_year_group=11, satisfied=satisfied)
 
 
+FURTHER_YEAR_GROUPS = range(12, 14)
+
+
+def further_by_18(
+    standing: Standing, items: Sequence[Fact], *, after: Fact | None = None
+) -> tuple[Fact, ...]:
+    """The facts that count as "further" for a BM6/BM8 ``by_18`` part: in Years 12-13.
+
+    One reading for every rule set (docs/projections.md, "The rules in brief"): a
+    second interview or experience before the end of Year 11 satisfies only the
+    ``by_16`` part. With ``after``, only facts later than it (by date, then
+    sequence) count, so the first one is never its own further one.
+    """
+    later = standing.in_year_groups(tuple(items), FURTHER_YEAR_GROUPS)
+    if after is None:
+        return later
+    mark = (after.occurred_on, after.sequence)
+    return tuple(f for f in later if (f.occurred_on, f.sequence) > mark)
+
+
+def a_further_by_18(
+    standing: Standing, first: Fact | None, further: Sequence[Fact], evidence: Sequence[Fact]
+) -> PartResult:
+    """The BM6/BM8 ``by_18`` part: met by ``first`` and a further fact in Years 12-13."""
+    found = further_by_18(standing, further, after=first) if first is not None else ()
+    return judge(
+        standing,
+        "by_18",
+        deadline_year_group=13,
+        satisfied=evidence_of((first, found[0])) if first is not None and found else None,
+        evidence=evidence_of(evidence),
+    )
+
+
 def one_by_16_a_second_by_18(standing: Standing, items: tuple[Fact, ...]) -> tuple[PartResult, ...]:
-    """The BM6/BM8 shape: one qualifying fact by the end of Year 11, two by the end of Year 13."""
-    by_18 = until(items, deadline_of(standing, 13))
+    """The BM6/BM8 shape: one qualifying fact by the end of Year 11, a further one in
+    Years 12-13 (after the first)."""
+    first = items[0] if items else None
     return (
         one_by_16(standing, items),
-        judge(
-            standing,
-            "by_18",
-            deadline_year_group=13,
-            satisfied=evidence_of(by_18[:2]) if len(by_18) >= 2 else None,
-            evidence=evidence_of(by_18),
-        ),
+        a_further_by_18(standing, first, items, until(items, deadline_of(standing, 13))),
     )

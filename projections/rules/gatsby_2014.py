@@ -16,6 +16,7 @@ from projections.rules.base import (
     until,
 )
 from projections.rules.common import (
+    a_further_by_18,
     advice_recorded,
     destinations_recorded,
     higher_education_visits,
@@ -76,7 +77,7 @@ def _workplace(fact: Fact) -> bool:
 
 
 def workplace_experience(standing: Standing) -> tuple[PartResult, ...]:
-    """BM6: a workplace experience by the end of Year 11, a second by the end of Year 13.
+    """BM6: a workplace experience by the end of Year 11, a further one in Years 12-13.
 
     Visits, shadowing and work experience count; part-time jobs do not.
     """
@@ -100,28 +101,18 @@ def _qualified_interview(fact: Fact) -> bool:
 def guidance_interviews(standing: Standing) -> tuple[PartResult, ...]:
     """BM8: a Level 6+ guidance interview by 16; the opportunity of a further one by 18.
 
-    The further opportunity is a second qualifying interview, or one offered
-    and declined or not attended, after the first.
+    The further opportunity, in Years 12-13 and after the first interview, is a
+    second qualifying interview or one offered and declined or not attended.
     """
     history = standing.facts.of_kind("guidance_interview", "guidance_interview_not_taken")
     interviews = [f for f in history if _qualified_interview(f)]
     first = interviews[0] if interviews else None
-    further = [
-        f
-        for f in until(history, deadline_of(standing, 13))
-        if first is not None
-        and (f.occurred_on, f.sequence) > (first.occurred_on, first.sequence)
-        and (f.kind == "guidance_interview_not_taken" or _qualified_interview(f))
+    opportunities = [
+        f for f in history if f.kind == "guidance_interview_not_taken" or _qualified_interview(f)
     ]
     return (
         one_by_16(standing, interviews),
-        judge(
-            standing,
-            "by_18",
-            deadline_year_group=13,
-            satisfied=(first.evidence + further[0].evidence) if first and further else None,
-            evidence=first.evidence if first else (),
-        ),
+        a_further_by_18(standing, first, opportunities, (first,) if first else ()),
     )
 
 

@@ -24,6 +24,7 @@ from projections.rules.base import (
 from projections.rules.common import (
     advice_recorded,
     destinations_recorded,
+    further_by_18,
     higher_education_visits,
     one_by_16_a_second_by_18,
     provider_range,
@@ -136,7 +137,7 @@ def workplace_experience(standing: Standing) -> tuple[PartResult, ...]:
         for f in standing.in_year_groups(experiences, range(10, 12))
         if f.data.get("kind") == "placement"
     )
-    later = standing.in_year_groups(experiences, range(12, 14))
+    later = further_by_18(standing, experiences)
     return (
         _days_worth(standing, "by_16_y7_9", 9, early),
         _days_worth(standing, "by_16_y10_11", 11, placements),

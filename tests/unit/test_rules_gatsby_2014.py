@@ -229,6 +229,24 @@ CASES = [
         {("BM6", "by_16"): MET, ("BM6", "by_18"): MET, ("BM6", "overall"): MET},
     ),
     Case(
+        "BM6 a Year 8 visit and a Year 10 placement leave by 18 on track before Year 12",
+        pupil(
+            e("workplace_experience", "2024-02-01", kind="visit", end_on="2024-02-01", days="1"),
+            e("workplace_experience", "2026-03-02", end_on="2026-03-06"),
+        ),
+        "2026-06-01",
+        {("BM6", "by_16"): MET, ("BM6", "by_18"): ON_TRACK},
+    ),
+    Case(
+        "BM6 two experiences before Year 12 and none after leave by 18 not met",
+        pupil(
+            e("workplace_experience", "2024-02-01", kind="visit", end_on="2024-02-01", days="1"),
+            e("workplace_experience", "2026-03-02", end_on="2026-03-06"),
+        ),
+        "2029-09-01",
+        {("BM6", "by_16"): MET, ("BM6", "by_18"): NOT_MET},
+    ),
+    Case(
         "BM6 by 18 is not applicable once the pupil left after Year 11",
         pupil(
             e("workplace_experience", "2026-07-01", end_on="2026-07-05"), left=(11, "2027-07-20")
@@ -357,6 +375,21 @@ CASES = [
         ),
         "2028-02-01",
         {("BM8", "by_18"): MET, ("BM8", "overall"): MET},
+    ),
+    Case(
+        "BM8 interviews in Years 10 and 11 leave by 18 on track before Year 12",
+        pupil(e("guidance_interview", "2025-11-12"), e("guidance_interview", "2026-11-12")),
+        "2027-06-01",
+        {("BM8", "by_16"): MET, ("BM8", "by_18"): ON_TRACK},
+    ),
+    Case(
+        "BM8 an offer declined in Year 11 after the first interview is not a further one",
+        pupil(
+            e("guidance_interview", "2025-11-12"),
+            e("guidance_interview_not_taken", "2026-11-12", outcome="declined"),
+        ),
+        "2029-09-01",
+        {("BM8", "by_16"): MET, ("BM8", "by_18"): NOT_MET},
     ),
     Case(
         "BM8 an offer declined before the first interview is not a further one",

@@ -198,6 +198,18 @@ CASES = [
         {("BM8", "by_18"): AT_RISK},
     ),
     Case(
+        "BM8 meetings in Years 10 and 11 leave by 18 on track before Year 12",
+        pupil(e("guidance_interview", "2025-11-12"), e("guidance_interview", "2026-11-12")),
+        "2027-06-01",
+        {("BM8", "by_16"): MET, ("BM8", "by_18"): ON_TRACK},
+    ),
+    Case(
+        "BM8 meetings in Years 10 and 11 and none after leave by 18 not met",
+        pupil(e("guidance_interview", "2025-11-12"), e("guidance_interview", "2026-11-12")),
+        "2029-09-01",
+        {("BM8", "by_16"): MET, ("BM8", "by_18"): NOT_MET},
+    ),
+    Case(
         "BM8 a group session is not a personal guidance meeting",
         pupil(e("guidance_interview", "2026-11-12", format="group")),
         "2027-09-01",
