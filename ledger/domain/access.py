@@ -58,6 +58,14 @@ def check_read(actor: Actor, student: StudentRecord) -> None:
 
 def check_append(actor: Actor, student: StudentRecord, kind: str) -> None:
     check_read(actor, student)
+    check_append_kind(actor, kind)
+
+
+def check_append_kind(actor: Actor, kind: str) -> None:
+    """Whether the role may add this kind of entry at all (any student in its scope).
+
+    ``check_append`` is this plus the scope; pages draw a form only when it passes.
+    """
     if actor.role is Role.SYSTEM:
         return
     if kind in DPO_KINDS:
@@ -74,6 +82,26 @@ def check_append(actor: Actor, student: StudentRecord, kind: str) -> None:
         raise Forbidden("only the student can add their own reflections and part-time work")
     if actor.role not in STAFF_WRITERS:
         raise Forbidden(f"the {actor.role.value} role cannot write to records")
+
+
+def may_append_kind(actor: Actor, kind: str) -> bool:
+    try:
+        check_append_kind(actor, kind)
+    except Forbidden:
+        return False
+    return True
+
+
+def check_staff(actor: Actor) -> None:
+    """Staff views (finding a student, their forms, imports): a student sees only their own."""
+    if actor.role is Role.STUDENT:
+        raise Forbidden("students can see only their own careers record")
+
+
+def check_import(actor: Actor) -> None:
+    """MIS imports register students and write entries: the roles that write records."""
+    if actor.role not in STAFF_WRITERS:
+        raise Forbidden(f"the {actor.role.value} role cannot import records")
 
 
 def check_register(actor: Actor) -> None:

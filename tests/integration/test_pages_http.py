@@ -147,3 +147,39 @@ def test_revoking_a_user_ends_their_page_sessions_on_the_server(
     ledger.tokens.revoke(issued.user.id)
     assert sessions.live_count(issued.user.id) == 0
     assert client.get("/students").status_code == 303
+
+
+def test_a_student_is_refused_every_staff_page_and_keeps_their_own(
+    ledger: Ledger, client: TestClient
+) -> None:
+    own, _ = register(ledger, SCHOOL_A)
+    csrf = signed_in(client, ledger.tokens.create_user("student", SCHOOL_A, student_id=own).token)
+    for path in (
+        "/students",
+        "/imports",
+        "/cohort",
+        "/audit",
+        f"/students/{own}/record/curriculum_learning",
+        f"/students/{own}/record/guidance_interview",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 403, path
+        assert "My careers record" in answer.text  # the way back to their own pages
+    found = client.post("/students/find", data={"csrf_token": csrf, "identifier": "X"})
+    assert found.status_code == 403
+    assert client.get(f"/students/{own}").status_code == 200
+    assert client.get(f"/students/{own}/record/reflection").status_code == 200
+    assert client.get(f"/students/{own}/record/part_time_work").status_code == 200
+
+
+def test_an_auditor_is_shown_no_entry_form_it_may_not_submit(
+    ledger: Ledger, client: TestClient
+) -> None:
+    student, _ = register(ledger, SCHOOL_A)
+    signed_in(client, ledger.tokens.create_user("auditor", SCHOOL_A).token)
+    record = client.get(f"/students/{student}")
+    assert record.status_code == 200
+    assert "/record/" not in record.text
+    assert client.get(f"/students/{student}/record/curriculum_learning").status_code == 403
+    assert client.get(f"/students/{student}/record/reflection").status_code == 403
+    assert client.get("/imports").status_code == 403

@@ -112,3 +112,33 @@ def test_students_do_not_see_operational_status() -> None:
     with pytest.raises(Forbidden):
         access.check_operations(staff(Role.STUDENT))
     access.check_operations(staff(Role.AUDITOR))
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "allowed"),
+    [
+        (Role.ADVISER, "guidance_interview", True),
+        (Role.CAREERS_LEADER, "curriculum_learning", True),
+        (Role.AUDITOR, "guidance_interview", False),
+        (Role.DATA_PROTECTION_OFFICER, "guidance_interview", False),
+        (Role.ADVISER, "reflection", False),
+    ],
+)
+def test_a_role_may_be_offered_only_the_entry_kinds_it_may_add(
+    role: Role, kind: str, allowed: bool
+) -> None:
+    assert access.may_append_kind(staff(role), kind) is allowed
+
+
+def test_a_student_is_refused_staff_views_and_imports() -> None:
+    student = Actor("student-1", Role.STUDENT, SCHOOL, uuid.uuid4())
+    assert access.may_append_kind(student, "reflection")
+    assert not access.may_append_kind(student, "guidance_interview")
+    with pytest.raises(Forbidden):
+        access.check_staff(student)
+    with pytest.raises(Forbidden):
+        access.check_import(student)
+    with pytest.raises(Forbidden):
+        access.check_import(staff(Role.AUDITOR))
+    access.check_staff(staff(Role.AUDITOR))
+    access.check_import(staff(Role.CAREERS_LEADER))

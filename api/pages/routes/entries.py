@@ -30,6 +30,7 @@ from api.pages.forms import (
 from api.pages.record import REFLECTABLE, STAFF_KINDS, STUDENT_KINDS, _as_export_event
 from api.pages.web import PageRoute, redirect, render
 from api.render.readable import readable_entries, summary
+from ledger.domain import access
 from ledger.domain.errors import (
     FieldProblem,
     IdempotencyKeyReused,
@@ -96,6 +97,7 @@ def entry_page(
 ) -> Response:
     """A blank form for one entry kind, with a fresh idempotency key."""
     form = _form_for(kind)
+    access.check_append_kind(actor, kind)  # no form the role could not submit
     history = service.history(parse_student_id(student_id), actor=actor)
     today = service.clock.now().date().isoformat()
     values = default_values(form, today)
@@ -115,6 +117,7 @@ def submit_entry(
     posted: PostedForm,
 ) -> Response:
     form = _form_for(kind)
+    access.check_append_kind(actor, kind)
     student = parse_student_id(student_id)
     key = str(posted.get("idempotency_key") or "")
     expected = _expected_version(posted)

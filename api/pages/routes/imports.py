@@ -13,6 +13,7 @@ from api.http.deps import LedgerDep
 from api.pages.deps import PageActor, PostedForm
 from api.pages.web import PageRoute, render
 from api.store.keys import load_keys
+from ledger.domain import access
 from ledger.domain.errors import FieldProblem, ValidationFailed
 from ledger.service.imports.mis import FILE_KINDS
 from ledger.service.imports.mis.importer import MisImport, import_secret
@@ -43,11 +44,13 @@ def _page(request: Request, status: int = 200, **context: Any) -> Response:
 @router.get("/imports", name="page_imports")
 def upload_page(request: Request, actor: PageActor) -> Response:
     """Upload a MIS export (SIMS, Arbor, Bromcom column names are recognised)."""
+    access.check_import(actor)
     return _page(request)
 
 
 @router.post("/imports", name="page_imports_submit")
 def upload(request: Request, actor: PageActor, ledger: LedgerDep, form: PostedForm) -> Response:
+    access.check_import(actor)
     kind = str(form.get("kind") or "")
     values = {
         "kind": kind,

@@ -16,6 +16,7 @@ from api.pages.forms import entry_form
 from api.pages.record import STAFF_KINDS, STUDENT_KINDS, day_param, read_record, ruleset_param
 from api.pages.web import PageRoute, redirect, render
 from api.render import RENDERERS
+from ledger.domain import access
 from ledger.domain.errors import FieldProblem, LedgerError, StudentNotFound, ValidationFailed
 from ledger.domain.vocabulary import Role
 from ledger.service.commands import parse_student_id
@@ -27,7 +28,8 @@ DOWNLOAD_CHUNK = 64 * 1024
 
 @router.get("/students", name="page_find_student")
 def find_page(request: Request, actor: PageActor) -> Response:
-    """Find a student by UPN or ULN."""
+    """Find a student by UPN or ULN (staff only: a student has only their own record)."""
+    access.check_staff(actor)
     return render(request, "students/find.html", {"nav": "students", "errors": {}, "values": {}})
 
 
@@ -35,6 +37,7 @@ def find_page(request: Request, actor: PageActor) -> Response:
 def find(request: Request, actor: PageActor, service: ServiceDep, form: PostedForm) -> Response:
     # Identifiers travel in the body and come back as a redirect to the student's id,
     # so they never appear in a URL, a server log or the browser's history.
+    access.check_staff(actor)
     kind = "uln" if form.get("by") == "uln" else "upn"
     value = str(form.get("identifier") or "").strip()
     values = {"by": kind}
@@ -83,7 +86,8 @@ def record_page(
         known_at=day_param(known_at, "known_at"),
     )
     own = actor.role is Role.STUDENT
-    kinds = STUDENT_KINDS if own else STAFF_KINDS if actor.role in _WRITERS else ()
+    # Only the forms this role may submit (an auditor gets none).
+    kinds = [k for k in (STUDENT_KINDS if own else STAFF_KINDS) if access.may_append_kind(actor, k)]
     return render(
         request,
         "students/student_record.html" if own else "students/record.html",
@@ -97,9 +101,6 @@ def record_page(
             "missing_formats": [f for f in ("json", "csv", "pdf") if f not in RENDERERS],
         },
     )
-
-
-_WRITERS = frozenset({Role.ADVISER, Role.CAREERS_LEADER})
 
 
 @router.get("/students/{student_id}/download/{fmt}", name="page_student_download")
