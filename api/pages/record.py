@@ -18,6 +18,8 @@ from api.bootstrap import Ledger
 from api.render.readable import ReadableEntry, readable_entries, registration, summary
 from ledger.domain.access import Actor
 from ledger.domain.errors import FieldProblem, ValidationFailed
+from ledger.domain.events import EVENT_CLASSES
+from ledger.domain.vocabulary import Role
 from ledger.service.commands import Entry
 from ledger.service.reads import (
     DEFAULT_RULESET,
@@ -59,12 +61,24 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class HiddenByStaff:
+    """A student's own entry that staff retracted: who (role, user id, school), when and why."""
+
+    role: str
+    user_id: str
+    institution_id: str | None
+    on: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Shown:
     """A timeline line: the entry, its plain-English summary and what happened to it."""
 
     entry: ReadableEntry
     text: str
     reflectable: bool
+    hidden: HiddenByStaff | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,30 @@ def _as_export_event(entry: Entry) -> dict[str, Any]:
     }
 
 
+def _hidden_by_staff(
+    ledger: Ledger, entry: ReadableEntry, by_sequence: dict[int, ReadableEntry]
+) -> HiddenByStaff | None:
+    """Who hid a student's own entry, when staff did (the student withdrawing it is not)."""
+    if entry.status != "retracted" or not EVENT_CLASSES[entry.kind].STUDENT_AUTHORED:
+        return None
+    retractions = [by_sequence[s] for s in entry.amended_by if by_sequence[s].kind == "retraction"]
+    if not retractions:
+        return None
+    retraction = retractions[-1]
+    if retraction.actor is not None and retraction.actor == entry.actor:
+        return None  # the author withdrew it
+    user = ledger.tokens.get_user(retraction.actor) if retraction.actor else None
+    if user is not None and user.role is Role.STUDENT:
+        return None
+    return HiddenByStaff(
+        role=user.role.value if user is not None else "staff",
+        user_id=retraction.actor or "unknown",
+        institution_id=retraction.institution_id,
+        on=retraction.recorded_at[:10],
+        reason=str(retraction.data.get("reason") or ""),
+    )
+
+
 def read_record(
     ledger: Ledger,
     student_id: UUID,
@@ -154,8 +192,14 @@ def read_record(
     readable = readable_entries(_as_export_event(e) for e in found.entries)
     person = registration(readable)
     newest_first = sorted(readable, key=lambda r: (r.occurred_on, r.sequence), reverse=True)
+    by_sequence = {r.sequence: r for r in readable}
     shown = [
-        Shown(r, summary(r), r.kind in REFLECTABLE and r.live)
+        Shown(
+            r,
+            summary(r),
+            r.kind in REFLECTABLE and r.live,
+            _hidden_by_staff(ledger, r, by_sequence),
+        )
         for r in newest_first
         if r.kind != "registration"
     ]

@@ -17,6 +17,7 @@ from ledger.domain.vocabulary import Role
 
 STAFF_WRITERS = frozenset({Role.ADVISER, Role.CAREERS_LEADER, Role.SYSTEM})
 DPO_KINDS = frozenset({"legal_hold_placed", "legal_hold_lifted", "erasure"})
+AMENDING_KINDS = frozenset({"correction", "retraction"})
 REPORT_READERS = frozenset({Role.ADVISER, Role.CAREERS_LEADER, Role.AUDITOR, Role.SYSTEM})
 VERIFIERS = frozenset(
     {Role.AUDITOR, Role.CAREERS_LEADER, Role.DATA_PROTECTION_OFFICER, Role.SYSTEM}
@@ -74,7 +75,8 @@ def check_append_kind(actor: Actor, kind: str) -> None:
         return
     student_authored = EVENT_CLASSES[kind].STUDENT_AUTHORED
     if actor.role is Role.STUDENT:
-        if not student_authored:
+        # A correction or retraction is allowed by the entry it amends (check_amend).
+        if not student_authored and kind not in AMENDING_KINDS:
             raise Forbidden("students may add only their own reflections and part-time work")
         return
     if student_authored:
@@ -82,6 +84,31 @@ def check_append_kind(actor: Actor, kind: str) -> None:
         raise Forbidden("only the student can add their own reflections and part-time work")
     if actor.role not in STAFF_WRITERS:
         raise Forbidden(f"the {actor.role.value} role cannot write to records")
+
+
+def check_amend(actor: Actor, kind: str, target_kind: str) -> None:
+    """Who may correct or retract an entry, by the kind of entry amended.
+
+    A student-authored entry (reflection, part-time work) holds the student's own
+    words: only its author, the student, corrects or retracts it.  Staff may not
+    correct it (the record would show their words as "My reflection: ..."); they
+    may hide it with a retraction, which records who and why and is shown as
+    hidden by staff.  Students amend nothing else.  ``check_append`` runs first.
+    """
+    if kind not in AMENDING_KINDS or actor.role is Role.SYSTEM:
+        return
+    target_is_students_own = EVENT_CLASSES[target_kind].STUDENT_AUTHORED
+    if actor.role is Role.STUDENT:
+        if not target_is_students_own:
+            raise Forbidden(
+                "students may correct or withdraw only their own reflections and part-time work"
+            )
+        return
+    if target_is_students_own and kind == "correction":
+        raise Forbidden(
+            "only the student can correct their own words; staff may hide the entry "
+            "with a retraction that gives the reason"
+        )
 
 
 def may_append_kind(actor: Actor, kind: str) -> bool:

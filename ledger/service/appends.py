@@ -184,6 +184,9 @@ class Appends:
             loaded = students[command.student_id] = self.require(command.student_id)
         student = loaded
         access.check_append(actor, student, command.kind)
+        if command.kind in access.AMENDING_KINDS:
+            target_kind = student.kind_of(int(prepared.data["amends_sequence"]))
+            access.check_amend(actor, command.kind, target_kind)
         if key is not None:
             earlier = student.earlier_result(key, command.kind, prepared.occurred_on, prepared.data)
             if earlier is not None:

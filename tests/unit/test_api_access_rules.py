@@ -142,3 +142,22 @@ def test_a_student_is_refused_staff_views_and_imports() -> None:
         access.check_import(staff(Role.AUDITOR))
     access.check_staff(staff(Role.AUDITOR))
     access.check_import(staff(Role.CAREERS_LEADER))
+
+
+@pytest.mark.parametrize("target", ["reflection", "part_time_work"])
+@pytest.mark.parametrize("role", [Role.ADVISER, Role.CAREERS_LEADER])
+def test_staff_may_hide_a_student_s_own_words_but_never_correct_them(
+    role: Role, target: str
+) -> None:
+    with pytest.raises(Forbidden):
+        access.check_amend(staff(role), "correction", target)
+    access.check_amend(staff(role), "retraction", target)
+    access.check_amend(staff(role), "correction", "guidance_interview")
+
+
+def test_a_student_amends_only_their_own_words() -> None:
+    student = Actor("student-1", Role.STUDENT, SCHOOL, uuid.uuid4())
+    for kind in ("correction", "retraction"):
+        access.check_amend(student, kind, "reflection")
+        with pytest.raises(Forbidden):
+            access.check_amend(student, kind, "guidance_interview")
