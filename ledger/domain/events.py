@@ -121,9 +121,18 @@ class GuidanceInterviewRecorded(StudentEvent):
 
 
 class GuidanceInterviewNotTaken(StudentEvent):
+    """v2 adds ``adviser_qualification_level``; the topic, a stored name, stays."""
+
     TOPIC = TOPIC_PREFIX + "GuidanceInterviewNotTaken/v1"
     KIND = "guidance_interview_not_taken"
     PAYLOAD = p.GuidanceInterviewNotHeld
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(document: dict[str, Any]) -> None:
+        """A v1 offer never recorded its adviser's level: unknown, so it counts as unqualified."""
+        if not document.get(ERASED_MARKER):
+            document["data"].setdefault("adviser_qualification_level", None)
 
 
 class EmployerEncounterRecorded(StudentEvent):

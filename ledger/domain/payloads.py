@@ -63,6 +63,7 @@ InstitutionId = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{8})$")
 ]  # a 6-digit URN or an 8-digit UKPRN
 YearGroup = Annotated[int, Field(ge=7, le=14)]
+QualificationLevel = Annotated[int, Field(ge=2, le=8, description="RQF level, 6+ = qualified")]
 AcademicYear = Annotated[int, Field(ge=2000, le=2100, description="Start year: 2025 = 2025/26")]
 
 
@@ -156,7 +157,7 @@ class GuidanceInterview(Payload):
     """A guidance interview / personal guidance meeting (BM8; advice and decisions, BM3)."""
 
     adviser_name: ShortText
-    adviser_qualification_level: Annotated[int, Field(ge=2, le=8)]
+    adviser_qualification_level: QualificationLevel
     format: InterviewFormat = InterviewFormat.ONE_TO_ONE
     duration_minutes: Annotated[int, Field(ge=5, le=480)]
     topics: Annotated[list[ShortText], Field(max_length=20)] = []
@@ -173,10 +174,15 @@ class GuidanceInterview(Payload):
 
 
 class GuidanceInterviewNotHeld(Payload):
-    """An interview offered but declined or not attended (counts as an offer for BM8 2014)."""
+    """An interview offered but declined or not attended (v2 of its event).
+
+    Counts as the further opportunity of BM8 2014 only when offered by a Level 6+
+    adviser; ``None`` (not recorded, and every v1 event) never counts.
+    """
 
     outcome: InterviewOutcome
     adviser_name: ShortText | None = None
+    adviser_qualification_level: QualificationLevel | None = None
 
 
 class EmployerEncounter(Payload):

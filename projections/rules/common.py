@@ -16,6 +16,21 @@ from projections.rules.facts import Fact
 from projections.rules.standing import FIRST_SECONDARY_YEAR, Standing
 
 DESTINATION_YEARS = (1, 2, 3)
+QUALIFIED_LEVEL = 6
+
+
+def qualified_adviser(fact: Fact) -> bool:
+    """Recorded with an adviser qualified to Level 6 or above (an unrecorded level is not)."""
+    return int(fact.data.get("adviser_qualification_level") or 0) >= QUALIFIED_LEVEL
+
+
+def qualified_interview(fact: Fact) -> bool:
+    """BM8, both rule sets: a one-to-one guidance interview with a Level 6+ adviser."""
+    return (
+        fact.kind == "guidance_interview"
+        and qualified_adviser(fact)
+        and fact.data.get("format", "one_to_one") == "one_to_one"
+    )
 
 
 def destination_group(fact: Fact) -> str:

@@ -23,6 +23,8 @@ from projections.rules.common import (
     one_by_16,
     one_by_16_a_second_by_18,
     provider_range,
+    qualified_adviser,
+    qualified_interview,
 )
 from projections.rules.facts import Fact
 from projections.rules.registry import register_ruleset
@@ -37,7 +39,6 @@ PROVIDER_RANGES = {
         {"apprenticeship_provider", "independent_training_provider"}
     ),
 }
-QUALIFIED_LEVEL = 6
 
 
 def labour_market_information(standing: Standing) -> tuple[PartResult, ...]:
@@ -90,25 +91,21 @@ def provider_encounters(standing: Standing) -> tuple[PartResult, ...]:
     return (provider_range(standing, PROVIDER_RANGES), higher_education_visits(standing))
 
 
-def _qualified_interview(fact: Fact) -> bool:
-    return (
-        fact.kind == "guidance_interview"
-        and int(fact.data.get("adviser_qualification_level", 0)) >= QUALIFIED_LEVEL
-        and fact.data.get("format", "one_to_one") == "one_to_one"
-    )
-
-
 def guidance_interviews(standing: Standing) -> tuple[PartResult, ...]:
     """BM8: a Level 6+ guidance interview by 16; the opportunity of a further one by 18.
 
     The further opportunity, in Years 12-13 and after the first interview, is a
-    second qualifying interview or one offered and declined or not attended.
+    second qualifying interview or one offered by a Level 6+ adviser and declined
+    or not attended.
     """
     history = standing.facts.of_kind("guidance_interview", "guidance_interview_not_taken")
-    interviews = [f for f in history if _qualified_interview(f)]
+    interviews = [f for f in history if qualified_interview(f)]
     first = interviews[0] if interviews else None
     opportunities = [
-        f for f in history if f.kind == "guidance_interview_not_taken" or _qualified_interview(f)
+        f
+        for f in history
+        if qualified_interview(f)
+        or (f.kind == "guidance_interview_not_taken" and qualified_adviser(f))
     ]
     return (
         one_by_16(standing, interviews),

@@ -6,7 +6,7 @@ every key stage / academic year; BM5 encounters count only when meaningful
 16 is the statutory "two weeks' worth" (5 days of activities in Years 7-9 and
 5 days of placement in Years 10-11, each its own part because each has its
 own window); BM3 adds integration with earlier institutions' records; BM8's
-further meeting must be held, not just offered.
+further meeting must be held, not just offered (with a Level 6+ adviser, as in 2014).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from projections.rules.common import (
     higher_education_visits,
     one_by_16_a_second_by_18,
     provider_range,
+    qualified_interview,
     records_integrated,
 )
 from projections.rules.facts import Fact
@@ -156,12 +157,8 @@ def provider_encounters(standing: Standing) -> tuple[PartResult, ...]:
 
 
 def personal_guidance(standing: Standing) -> tuple[PartResult, ...]:
-    """BM8: a personal guidance meeting by 16 and a further one, held, by 18."""
-    meetings = tuple(
-        f
-        for f in standing.facts.of_kind("guidance_interview")
-        if f.data.get("format", "one_to_one") == "one_to_one"
-    )
+    """BM8: a meeting with a Level 6+ adviser by 16 and a further one, held, by 18."""
+    meetings = tuple(filter(qualified_interview, standing.facts.of_kind("guidance_interview")))
     return one_by_16_a_second_by_18(standing, meetings)
 
 

@@ -19,3 +19,10 @@ def test_the_quick_start_is_two_commands_one_demo_one_test_run() -> None:
     assert commands[0].endswith("careers-ledger demo")
     assert commands[1].endswith("python -m pytest")
     assert "requirements-dev.lock" not in commands[0]  # the product alone: no test tools
+
+
+def test_the_readme_catalogue_lists_every_payload_field_of_every_event() -> None:
+    rows = {line.split("|")[1].strip(" `"): line for line in README.splitlines() if "| `" in line}
+    for kind, event_class in EVENT_CLASSES.items():
+        for name in event_class.PAYLOAD.model_fields.keys() - {"occurred_on"}:
+            assert name in rows[kind].split("|")[4], (kind, name)

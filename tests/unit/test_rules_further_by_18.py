@@ -9,6 +9,7 @@ part. The pupil of ``tests.factories.pupil`` is in Year G during academic year
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,14 +38,24 @@ moments = st.tuples(st.integers(7, 13), st.integers(0, 300))
 experiences = st.lists(
     st.tuples(moments, st.sampled_from(["visit", "shadowing", "placement"])), max_size=5
 )
+# An interview's or offer's kind and its adviser's qualification level (None: not recorded).
 interviews = st.lists(
-    st.tuples(moments, st.sampled_from(["guidance_interview", "guidance_interview_not_taken"])),
+    st.tuples(
+        moments,
+        st.tuples(
+            st.sampled_from(["guidance_interview", "guidance_interview_not_taken"]),
+            st.sampled_from([None, 4, 6, 7]),
+        ),
+    ),
     max_size=5,
 )
+QUALIFIED = 6
 
 
-def _dated(history: list[tuple[tuple[int, int], str]]) -> list[tuple[date, str]]:
-    return sorted((_on(*moment), kind) for moment, kind in history)
+def _dated(history: list[tuple[tuple[int, int], Any]]) -> list[tuple[date, Any]]:
+    return sorted(
+        ((_on(*moment), kind) for moment, kind in history), key=lambda t: (t[0], repr(t[1]))
+    )
 
 
 def _part(ruleset: str, story: object, benchmark: str, as_of: date) -> State:
@@ -62,8 +73,13 @@ def _workplace_story(history: list[tuple[date, str]]) -> object:
     )
 
 
-def _guidance_story(history: list[tuple[date, str]]) -> object:
-    return pupil(*(e(kind, on.isoformat()) for on, kind in history))
+def _guidance_story(history: list[tuple[date, tuple[str, int | None]]]) -> object:
+    def one(on: date, kind: str, level: int | None) -> tuple[str, dict[str, Any]]:
+        if kind == "guidance_interview":  # the interview records a level always
+            return e(kind, on.isoformat(), adviser_qualification_level=level or 4)
+        return e(kind, on.isoformat(), adviser_qualification_level=level)
+
+    return pupil(*(one(on, kind, level) for on, (kind, level) in history))
 
 
 @settings(max_examples=60, deadline=None)
@@ -86,18 +102,20 @@ def test_bm6_by_18_is_met_only_by_an_experience_in_years_12_13(
 @settings(max_examples=60, deadline=None)
 @given(interviews)
 def test_bm8_by_18_is_met_only_by_a_further_interview_in_years_12_13(
-    raw: list[tuple[tuple[int, int], str]],
+    raw: list[tuple[tuple[int, int], tuple[str, int | None]]],
 ) -> None:
     history = _dated(raw)
     story = _guidance_story(history)
-    held = [i for i, (_, kind) in enumerate(history) if kind == "guidance_interview"]
+    # Both rule sets: only a Level 6+ adviser's interview or offer counts.
+    qualified = [(on, kind) for on, (kind, level) in history if (level or 0) >= QUALIFIED]
+    held = [i for i, (_, kind) in enumerate(qualified) if kind == "guidance_interview"]
     first = held[0] if held else None
     # 2014: after the first interview, a further one held or offered, in Years 12-13.
     offered_later = first is not None and any(
-        _year_group(on) in FURTHER_YEARS for on, _ in history[first + 1 :]
+        _year_group(on) in FURTHER_YEARS for on, _ in qualified[first + 1 :]
     )
     # 2025: after the first meeting, a further one held, in Years 12-13.
-    held_later = any(_year_group(history[i][0]) in FURTHER_YEARS for i in held[1:])
+    held_later = any(_year_group(qualified[i][0]) in FURTHER_YEARS for i in held[1:])
     assert (_part("gatsby-2014", story, "BM8", AFTER_YEAR_13) is State.MET) == offered_later
     assert (_part("gatsby-2025", story, "BM8", AFTER_YEAR_13) is State.MET) == held_later
     for ruleset in ("gatsby-2014", "gatsby-2025"):

@@ -371,10 +371,43 @@ CASES = [
         "BM8 a further interview offered and declined meets by 18",
         pupil(
             e("guidance_interview", "2026-11-12"),
-            e("guidance_interview_not_taken", "2028-01-10", outcome="declined"),
+            e(
+                "guidance_interview_not_taken",
+                "2028-01-10",
+                outcome="declined",
+                adviser_qualification_level=6,
+            ),
         ),
         "2028-02-01",
         {("BM8", "by_18"): MET, ("BM8", "overall"): MET},
+    ),
+    Case(
+        "BM8 a further interview offered by an adviser below Level 6 does not meet by 18",
+        pupil(
+            e("guidance_interview", "2026-11-12"),
+            e(
+                "guidance_interview_not_taken",
+                "2028-01-10",
+                outcome="declined",
+                adviser_qualification_level=4,
+            ),
+        ),
+        "2029-09-01",
+        {("BM8", "by_18"): NOT_MET},
+    ),
+    Case(
+        "BM8 a further interview offered with no adviser level recorded does not meet by 18",
+        pupil(
+            e("guidance_interview", "2026-11-12"),
+            e(
+                "guidance_interview_not_taken",
+                "2028-01-10",
+                outcome="did_not_attend",
+                adviser_qualification_level=None,
+            ),
+        ),
+        "2029-09-01",
+        {("BM8", "by_18"): NOT_MET},
     ),
     Case(
         "BM8 interviews in Years 10 and 11 leave by 18 on track before Year 12",

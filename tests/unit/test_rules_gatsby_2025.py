@@ -216,10 +216,28 @@ CASES = [
         {("BM8", "by_16"): NOT_MET},
     ),
     Case(
-        "BM8 any qualified level counts under 2025",
+        "BM8 meetings with an adviser below Level 6 do not count under 2025",
         pupil(
             e("guidance_interview", "2026-11-12", adviser_qualification_level=4),
             e("guidance_interview", "2028-01-12", adviser_qualification_level=4),
+        ),
+        "2029-09-01",
+        {("BM8", "by_16"): NOT_MET, ("BM8", "by_18"): NOT_MET},
+    ),
+    Case(
+        "BM8 a further meeting with an adviser below Level 6 does not meet by 18 under 2025",
+        pupil(
+            e("guidance_interview", "2026-11-12"),
+            e("guidance_interview", "2028-01-12", adviser_qualification_level=5),
+        ),
+        "2029-09-01",
+        {("BM8", "by_16"): MET, ("BM8", "by_18"): NOT_MET},
+    ),
+    Case(
+        "BM8 two Level 6+ meetings, the second in Year 12, meet both parts under 2025",
+        pupil(
+            e("guidance_interview", "2026-11-12", adviser_qualification_level=6),
+            e("guidance_interview", "2028-01-12", adviser_qualification_level=7),
         ),
         "2028-02-01",
         {("BM8", "by_16"): MET, ("BM8", "by_18"): MET, ("BM8", "overall"): MET},
@@ -236,7 +254,12 @@ def test_the_same_record_can_meet_a_benchmark_under_2014_and_miss_it_under_2025(
     story = pupil(
         e("employer_encounter", "2023-01-10", **UNREFLECTED),
         e("guidance_interview", "2026-11-12"),
-        e("guidance_interview_not_taken", "2028-01-10", outcome="declined"),
+        e(
+            "guidance_interview_not_taken",
+            "2028-01-10",
+            outcome="declined",
+            adviser_qualification_level=6,
+        ),
     )
     as_of = date(2029, 9, 1)
     old = get_ruleset("gatsby-2014").evaluate(story.facts(), as_of)
