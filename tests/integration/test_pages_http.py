@@ -183,3 +183,17 @@ def test_an_auditor_is_shown_no_entry_form_it_may_not_submit(
     assert client.get(f"/students/{student}/record/curriculum_learning").status_code == 403
     assert client.get(f"/students/{student}/record/reflection").status_code == 403
     assert client.get("/imports").status_code == 403
+
+
+def test_signing_in_again_ends_the_session_the_browser_had_before(
+    ledger: Ledger, client: TestClient
+) -> None:
+    token = ledger.tokens.create_user("careers_leader", SCHOOL_A).token
+    signed_in(client, token)
+    first = client.cookies.get("careers_ledger_session")
+    assert first is not None
+    again = client.post("/signin", data={"csrf_token": csrf_of(client, "/cohort"), "token": token})
+    assert again.status_code == 303
+    with TestClient(client.app, follow_redirects=False) as copy:
+        copy.cookies.set("careers_ledger_session", first)
+        assert copy.get("/cohort").status_code == 303

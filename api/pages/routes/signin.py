@@ -60,8 +60,11 @@ def signin(request: Request, form: PostedForm) -> Response:
             {"next": wanted or "", "errors": {"token": reason}},
             status=401 if token else 422,
         )
+    before = codec_of(request).read(request)
+    if before.sid is not None:
+        sessions_of(request).end(before.sid)  # one session per browser: the old cookie is done
     sid = sessions_of(request).start(actor.id, token, timedelta(seconds=MAX_AGE))
-    session = codec_of(request).read(request).signed_in(token, sid)
+    session = before.signed_in(token, sid)
     return redirect(wanted or home_of(actor), session=session, request=request)
 
 
