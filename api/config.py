@@ -51,6 +51,16 @@ class Settings(BaseSettings):
         default=None,
         description="Checkpoint origin, a schema-less URL naming this log (required in production)",
     )
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body (bytes); larger answers 413 while it streams in",
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="Largest upload body (bytes): the MIS and record imports, the pages' import",
+    )
     project_in_process: bool = Field(
         default=True, description="Bring projections up to date after each append"
     )

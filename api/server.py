@@ -23,6 +23,7 @@ from api.bootstrap import Ledger, build
 from api.config import Settings
 from api.http import problems
 from api.http.idempotency import InFlightKeys
+from api.http.limits import BoundedBodies
 from api.http.routes import audit, entries, evidence, health, imports, privacy, reports, students
 from api.store.auth import Authenticator
 from ledger.domain.clock import Clock
@@ -79,6 +80,11 @@ def create_app(
     app.state.in_flight = InFlightKeys()
     app.state.service = with_group_commit(built.service)
     problems.install(app)
+    app.add_middleware(
+        BoundedBodies,
+        max_body_bytes=built.settings.max_body_bytes,
+        max_upload_bytes=built.settings.max_upload_bytes,
+    )
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Ledger
@@ -29,6 +30,7 @@ bearer = HTTPBearer(
     auto_error=False,
     description="A token from `careers-ledger users create` (or, later, an OIDC access token)",
 )
+ACTOR_SCOPE_KEY = "careers_ledger.actor"
 STRONG_ETAG = re.compile(r'^"(\d{1,12})"$')
 
 
@@ -61,13 +63,30 @@ def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    if credentials is None:
-        raise Unauthenticated("send Authorization: Bearer <token>")
+    # A request with a body was authenticated before its body was read (api.http.limits).
+    known = request.scope.get(ACTOR_SCOPE_KEY)
+    if isinstance(known, Actor):
+        return known
     authenticator: Authenticator = request.app.state.authenticator
-    actor = authenticator.actor_for(credentials.credentials)
+    return authenticate(authenticator, None if credentials is None else credentials.credentials)
+
+
+def authenticate(authenticator: Authenticator, token: str | None) -> Actor:
+    """The actor a bearer token stands for, else :class:`Unauthenticated`."""
+    if not token:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    actor = authenticator.actor_for(token)
     if actor is None:
         raise Unauthenticated("the bearer token is not valid or has been revoked")
     return actor
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, as ``HTTPBearer`` reads it."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    if not authorization or not scheme or not token or scheme.lower() != "bearer":
+        return None
+    return token
 
 
 async def expected_version(

@@ -40,6 +40,30 @@ class IdempotencyKeyInFlight(LedgerError):
     title = "A request with this Idempotency-Key is still in progress"
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over its limit, raised while it streams in (``api.http.limits``).
+
+    An ``HTTPException`` so that FastAPI's body parsing passes it on untouched (it turns
+    any other error met while reading a body into a 400).
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"body: must be at most {limit} bytes")
+        self.limit = limit
+
+
+def body_too_large(limit: int) -> Response:
+    reason = f"must be at most {limit} bytes"
+    return problem(
+        413,
+        "body_too_large",
+        "The request body is too large",
+        f"body: {reason}",
+        (FieldProblem("body", reason),),
+        {"Connection": "close"},
+    )
+
+
 class ProblemField(BaseModel):
     field: str = Field(examples=["occurred_on"])
     reason: str = Field(examples=["must not be in the future"])
@@ -85,6 +109,11 @@ def _ledger_error(_request: Request, exc: Exception) -> Response:
     return problem(exc.status, exc.code, exc.title, exc.detail, exc.problems, headers)
 
 
+def _body_too_large(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return body_too_large(exc.limit)
+
+
 def _validation_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
@@ -115,6 +144,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.http.deps import CurrentActor, ServiceDep
+from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from api.http.schemas import ChainFailurePublic, VerificationPublic
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=JsonDepthRoute)
 
 
 @router.get("/verification", response_model=VerificationPublic, responses=responses(403))

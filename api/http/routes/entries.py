@@ -19,11 +19,14 @@ from api.http.deps import (
     ServiceDep,
     StudentId,
 )
+from api.http.limits import JsonDepthRoute
 from api.http.routes._append import append_route, appended
 from api.http.schemas import AppendedPublic, CorrectionCreate, RetractionCreate
 from ledger.domain.events import ENTRY_KINDS, EVENT_CLASSES
 
-router = APIRouter(prefix="/students/{student_id}/entries", tags=["entries"])
+router = APIRouter(
+    prefix="/students/{student_id}/entries", tags=["entries"], route_class=JsonDepthRoute
+)
 
 SUMMARIES = {
     "enrolment": "Record that the student enrolled at an institution (URN or UKPRN).",

@@ -16,11 +16,12 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import CurrentActor, LedgerDep, StudentId
+from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from ledger.domain import access
 from ledger.domain.evidence.notes import Checkpoint
 
-router = APIRouter(prefix="/evidence", tags=["evidence"])
+router = APIRouter(prefix="/evidence", tags=["evidence"], route_class=JsonDepthRoute)
 
 
 class _Public(BaseModel):

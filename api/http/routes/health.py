@@ -6,9 +6,10 @@ from importlib.metadata import version
 
 from fastapi import APIRouter
 
+from api.http.limits import JsonDepthRoute
 from api.http.schemas import HealthPublic
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=JsonDepthRoute)
 
 
 @router.get("", response_model=HealthPublic)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import CurrentActor, LedgerDep
+from api.http.limits import JsonDepthRoute
 from api.http.problems import ProblemField, responses
 from api.store.keys import load_keys
 from api.store.trust import TrustStore
@@ -24,10 +25,8 @@ from ledger.service.imports.mis.importer import MisImport, import_secret
 from ledger.service.imports.mis.report import ImportReport
 from ledger.service.imports.transition import TransitionImport, TransitionReport
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(prefix="/imports", tags=["imports"], route_class=JsonDepthRoute)
 
-MAX_CSV_BYTES = 50 * 1024 * 1024
-MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 FileKind = Literal["students", "enrolments", "activities", "destinations"]
 
 
@@ -111,7 +110,7 @@ class RecordImportPublic(_Public):
 def _read(upload: UploadFile, limit: int) -> bytes:
     data = upload.file.read(limit + 1)
     if len(data) > limit:
-        raise FileTooLarge(f"file: must be at most {limit // (1024 * 1024)} MB")
+        raise FileTooLarge(f"file: must be at most {limit} bytes")
     return data
 
 
@@ -128,7 +127,7 @@ def import_mis_file(
     ] = None,
 ) -> MisImportPublic:
     """Import a MIS CSV export (docs/mis-import.md); answers a per-row report."""
-    data = _read(file, MAX_CSV_BYTES)
+    data = _read(file, ledger.settings.max_upload_bytes)
     secret = import_secret(load_keys(ledger.settings)["index_key"])
     report = MisImport(ledger.service, secret).run(
         kind,
@@ -156,6 +155,6 @@ def import_record(
     dry_run: Annotated[bool, Form(description="Verify and report, write nothing")] = False,
 ) -> RecordImportPublic:
     """Import a student's record from an earlier institution, verified against trusted keys."""
-    data = _read(file, MAX_BUNDLE_BYTES)
+    data = _read(file, ledger.settings.max_upload_bytes)
     importer = TransitionImport(ledger.service, TrustStore(ledger.engine), ledger.evidence.origin)
     return RecordImportPublic.of(importer.run(data, actor=actor, dry_run=dry_run))

@@ -16,12 +16,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import CurrentActor, IdempotencyKey, InFlightDep, ServiceDep, StudentId
+from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from api.http.routes._append import append_route, appended
 from api.http.schemas import AppendedPublic
 from ledger.service.privacy import RetentionRun
 
-router = APIRouter(tags=["privacy"])
+router = APIRouter(tags=["privacy"], route_class=JsonDepthRoute)
 
 
 class ErasureCreate(BaseModel):

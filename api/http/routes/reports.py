@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.http.deps import CurrentActor, LedgerDep, PageDep, StudentId
+from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from api.http.report_schemas import (
     CohortReportPublic,
@@ -54,9 +55,11 @@ AcademicYear = Annotated[
 ]
 YearGroup = Annotated[int | None, Query(ge=7, le=14)]
 
-students = APIRouter(prefix="/students/{student_id}", tags=["student reports"])
-cohorts = APIRouter(prefix="/reports", tags=["cohort reports"])
-operations = APIRouter(prefix="/projections", tags=["operations"])
+students = APIRouter(
+    prefix="/students/{student_id}", tags=["student reports"], route_class=JsonDepthRoute
+)
+cohorts = APIRouter(prefix="/reports", tags=["cohort reports"], route_class=JsonDepthRoute)
+operations = APIRouter(prefix="/projections", tags=["operations"], route_class=JsonDepthRoute)
 
 
 @students.get("/benchmarks", response_model=StudentAttainmentPublic, responses=responses(404))

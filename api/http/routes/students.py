@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Request, Response
 
 from api.http import examples
 from api.http.deps import CurrentActor, IdempotencyKey, InFlightDep, PageDep, ServiceDep, StudentId
+from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from api.http.routes._append import append_route, appended
 from api.http.schemas import (
@@ -22,7 +23,7 @@ from api.http.schemas import (
 )
 from ledger.domain.payloads import StudentRegistration
 
-router = APIRouter(prefix="/students", tags=["students"])
+router = APIRouter(prefix="/students", tags=["students"], route_class=JsonDepthRoute)
 
 ETAG = {"ETag": {"description": "The record's version", "schema": {"type": "string"}}}
 
