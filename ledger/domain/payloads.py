@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -57,8 +58,34 @@ def _iso_date_only(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+# NUL cuts text short in C-string readers and PostgreSQL text; the embedding, override and
+# isolate controls reorder how the rest of a line displays ("Trojan Source"), so a name or
+# a note could read differently from what is stored. The left-to-right and right-to-left
+# marks (U+200E, U+200F) only settle the direction of neighbouring neutral characters, as
+# names in Arabic or Hebrew script need, so they are kept (docs/identifiers.md).
+_NUL = "\x00"
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_text(value: str) -> str:
+    if _NUL in value:
+        raise ValueError("must not contain a NUL character")
+    if _BIDI_CONTROLS.search(value):
+        raise ValueError(
+            "must not contain a bidirectional embedding, override or isolate character"
+            " (U+202A-U+202E, U+2066-U+2069)"
+        )
+    return value
+
+
+PlainText = AfterValidator(_plain_text)
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PlainText
+]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), PlainText
+]
+NccisVersion = Annotated[str, PlainText]
 InstitutionId = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{8})$")
 ]  # a 6-digit URN or an 8-digit UKPRN
@@ -251,7 +278,9 @@ class StudentReflection(Payload):
     """Student-authored: what they took from an encounter, experience or interview."""
 
     about_sequence: Annotated[int, Field(ge=1)] | None = None
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), PlainText
+    ]
 
 
 class PartTimeWork(Payload):
@@ -273,7 +302,7 @@ class IntendedDestination(Payload):
     nccis_code: str
     provider_or_employer: ShortText | None = None
     notes: LongText | None = None
-    nccis_version: str = CURRENT_VERSION
+    nccis_version: NccisVersion = CURRENT_VERSION
 
     _code = field_validator("nccis_code")(classmethod(lambda cls, v: _known_code(v)))
 
@@ -292,7 +321,7 @@ class Destination(Payload):
     start_on: IsoDate
     end_on: IsoDate | None = None
     source: DestinationSource
-    nccis_version: str = CURRENT_VERSION
+    nccis_version: NccisVersion = CURRENT_VERSION
 
     _code = field_validator("nccis_code")(classmethod(lambda cls, v: _known_code(v)))
 
