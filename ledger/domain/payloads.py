@@ -42,7 +42,8 @@ from ledger.domain.vocabulary import (
 EARLIEST_DATE = date(2000, 1, 1)
 
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# [0-9], not \d: \d also matches other scripts' digits (docs/identifiers.md).
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _iso_date_only(value: object) -> object:
@@ -87,7 +88,7 @@ LongText = Annotated[
 ]
 NccisVersion = Annotated[str, PlainText]
 InstitutionId = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{8})$")
+    str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{6}|[0-9]{8})$")
 ]  # a 6-digit URN or an 8-digit UKPRN
 YearGroup = Annotated[int, Field(ge=7, le=14)]
 QualificationLevel = Annotated[int, Field(ge=2, le=8, description="RQF level, 6+ = qualified")]

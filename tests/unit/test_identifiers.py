@@ -187,3 +187,30 @@ def test_a_uln_with_a_digit_of_another_script_is_refused_without_echoing_it(
     assert f"character {position} must be a digit 0-9" == problem.reason
     assert uln not in str(error)
     assert not is_valid_uln(uln)
+
+
+@pytest.mark.parametrize("urn", ["10000" + ARABIC_INDIC_ONE, FULLWIDTH_ZERO + "0000001"])
+def test_an_institution_urn_or_ukprn_with_a_digit_of_another_script_is_refused(urn: str) -> None:
+    from pydantic import ValidationError
+
+    from ledger.domain.payloads import Enrolment
+
+    data = {"occurred_on": "2024-09-05", "year_group": 7, "academic_year": 2024}
+    with pytest.raises(ValidationError) as caught:
+        Enrolment.model_validate({**data, "institution_id": urn})
+    errors = caught.value.errors(include_input=False)
+    assert [e["loc"] for e in errors] == [("institution_id",)]
+    assert urn not in str(errors)
+
+
+def test_a_date_written_with_digits_of_another_script_is_refused_as_not_yyyy_mm_dd() -> None:
+    from pydantic import ValidationError
+
+    from ledger.domain.payloads import Enrolment
+
+    data = {"institution_id": "100001", "year_group": 7, "academic_year": 2024}
+    with pytest.raises(ValidationError) as caught:
+        Enrolment.model_validate({**data, "occurred_on": "2024-09-0" + ARABIC_INDIC_ONE})
+    (error,) = caught.value.errors(include_input=False)
+    assert error["loc"] == ("occurred_on",)
+    assert "YYYY-MM-DD" in error["msg"]
