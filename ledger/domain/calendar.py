@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ledger.domain.errors import FieldProblem, ValidationFailed
+
 ENGLAND = ZoneInfo("Europe/London")
+EARLIEST_DAY = date(1990, 1, 1)
+"""No "as of" or "known at" day before this: older than any record a school keeps."""
 
 
 def academic_year_of(day: date) -> int:
@@ -66,6 +70,29 @@ class DayCut:
         if self.known_at is not None and recorded_at > end_of_day(self.known_at):
             return False
         return self.as_of is None or occurred_on <= self.as_of
+
+
+def check_day_window(today: date, *, as_of: date | None, known_at: date | None) -> None:
+    """Refuse an "as of" or "known at" day outside the window every reader answers.
+
+    ``as_of`` from :data:`EARLIEST_DAY` to a year after ``today`` (a plan may look ahead);
+    ``known_at`` from :data:`EARLIEST_DAY` to ``today`` (the ledger knows nothing later).
+    Outside it a day would mean nothing, and 9999-12-31 overflows :func:`end_of_day`.
+    Raises :class:`ValidationFailed` naming the parameter; every edge calls it through
+    ``ledger.service.reads`` before anything is authorised or logged.
+    """
+    latest_as_of = add_months(today, 12)
+    problems = []
+    if as_of is not None and not EARLIEST_DAY <= as_of <= latest_as_of:
+        reason = f"must be from {EARLIEST_DAY.isoformat()} to {latest_as_of.isoformat()}"
+        problems.append(FieldProblem("as_of", reason))
+    if known_at is not None and not EARLIEST_DAY <= known_at <= today:
+        reason = f"must be from {EARLIEST_DAY.isoformat()} to today ({today.isoformat()})"
+        problems.append(FieldProblem("known_at", reason))
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.reason}" for p in problems), tuple(problems)
+        )
 
 
 def add_months(day: date, months: int) -> date:

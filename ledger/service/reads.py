@@ -22,7 +22,7 @@ from uuid import UUID
 from ledger.domain import access
 from ledger.domain.access import Actor
 from ledger.domain.access_log import AccessPurpose
-from ledger.domain.calendar import DayCut
+from ledger.domain.calendar import DayCut, check_day_window
 from ledger.domain.errors import StudentNotFound
 from ledger.service.commands import Entry, History
 from projections.views import queries
@@ -105,6 +105,7 @@ class Reads:
         as_of: date | None = None,
         known_at: date | None = None,
     ) -> StudentAttainment:
+        self.check_window(as_of, known_at)
         self.gate.authorise_read(student_id, actor=actor, purpose=AccessPurpose.BENCHMARKS)
         return queries.student_attainment(
             self.read, student_id, ruleset=ruleset, as_of=as_of, known_at=known_at
@@ -118,6 +119,7 @@ class Reads:
         as_of: date | None = None,
         known_at: date | None = None,
     ) -> StudentProviderAccess:
+        self.check_window(as_of, known_at)
         self.gate.authorise_read(student_id, actor=actor, purpose=AccessPurpose.PROVIDER_ACCESS)
         return queries.student_provider_access(
             self.read, student_id, as_of=as_of, known_at=known_at
@@ -131,6 +133,7 @@ class Reads:
         as_of: date | None = None,
         known_at: date | None = None,
     ) -> tuple[LeaverDestinations, ...]:
+        self.check_window(as_of, known_at)
         self.gate.authorise_read(student_id, actor=actor, purpose=AccessPurpose.DESTINATIONS)
         return queries.student_destinations(self.read, student_id, as_of=as_of, known_at=known_at)
 
@@ -155,6 +158,7 @@ class Reads:
         The entries, the benchmark panel and the advice beside them are cut by
         the same :class:`DayCut`, so they always agree on what was known when.
         """
+        self.check_window(as_of, known_at)
         history = self.gate.history(student_id, actor=actor, purpose=purpose)
         cut = DayCut(as_of=as_of, known_at=known_at)
         entries = tuple(e for e in history.entries if cut.keeps(e.occurred_on, e.recorded_at))
@@ -187,6 +191,7 @@ class Reads:
         as_of: date | None = None,
         known_at: date | None = None,
     ) -> CohortReport:
+        self.check_window(as_of, known_at)
         return queries.cohort_report(
             self.read,
             ruleset=ruleset,
@@ -207,6 +212,7 @@ class Reads:
         as_of: date | None = None,
         known_at: date | None = None,
     ) -> ProviderAccessReport:
+        self.check_window(as_of, known_at)
         return queries.provider_access_report(
             self.read,
             institution_id=self.gate.report_scope(institution_id, actor=actor),
@@ -226,6 +232,7 @@ class Reads:
         as_of: date | None = None,
         known_at: date | None = None,
     ) -> DestinationsReport:
+        self.check_window(as_of, known_at)
         return queries.destinations_report(
             self.read,
             institution_id=self.gate.report_scope(institution_id, actor=actor),
@@ -239,6 +246,14 @@ class Reads:
     def projection_status(self, *, actor: Actor = access.SYSTEM) -> ProjectionStatus:
         self.gate.authorise_operations(actor=actor)
         return queries.projection_status(self.read)
+
+    def check_window(self, as_of: date | None, known_at: date | None) -> None:
+        """The one date window (``calendar.check_day_window``), checked before any authorising.
+
+        Every read taking ``as_of`` or ``known_at`` calls it first, so a refused day is a
+        422 naming the parameter at every edge (API, pages, CLI), and nothing is logged.
+        """
+        check_day_window(self.today(), as_of=as_of, known_at=known_at)
 
     def today(self) -> date:
         """Today in England, by the ledger's clock: the default "as of"."""

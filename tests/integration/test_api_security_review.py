@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.bootstrap import Ledger
-from tests.api_support import World, key, world_of
+from api.server import create_app
+from ledger.domain.access import Actor
+from ledger.domain.vocabulary import Role
+from tests.api_support import SCHOOL_A, World, key, world_of
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -119,3 +126,72 @@ def test_a_body_over_the_limit_answers_413_and_an_upload_has_its_own_limit(world
         headers=world.as_("careers_leader"),
     )
     assert upload.status_code != 413, upload.text
+
+
+# -- the date window: as_of 1990-01-01 .. today + 1 year, known_at 1990-01-01 .. today ------
+# (today is the test clock's: 2025-01-10)
+
+STUDENT_ROUTES = ("benchmarks", "provider-access", "destinations")
+COHORT_ROUTES = ("benchmarks", "provider-access", "destinations")
+OUT_OF_WINDOW = (
+    ("known_at", "9999-12-31"),
+    ("known_at", "2025-01-11"),
+    ("known_at", "1989-12-31"),
+    ("as_of", "0001-01-01"),
+    ("as_of", "1989-12-31"),
+    ("as_of", "2026-01-11"),
+    ("as_of", "9999-12-31"),
+)
+
+
+def reads_logged(world: World, name: str) -> int:
+    auditor = Actor("review-auditor", Role.AUDITOR, SCHOOL_A)
+    return world.ledger.service.access_log_of(world.students[name], actor=auditor).total
+
+
+@pytest.mark.parametrize(("name", "value"), OUT_OF_WINDOW)
+def test_a_date_outside_the_window_is_a_422_naming_it_and_nothing_is_logged(
+    world: World, name: str, value: str
+) -> None:
+    student = world.students["same"]
+    logged = reads_logged(world, "same")
+    paths = [f"/api/v1/students/{student}/{route}" for route in STUDENT_ROUTES]
+    paths += [f"/api/v1/reports/{route}" for route in COHORT_ROUTES]
+    for path in paths:
+        response = world.client.get(path, params={name: value}, headers=world.as_("adviser"))
+        assert response.status_code == 422, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == [name], path
+    assert reads_logged(world, "same") == logged
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("known_at", "2025-01-10"), ("known_at", "1990-01-01"), ("as_of", "2026-01-10")],
+)
+def test_the_window_s_own_edges_are_answered(world: World, name: str, value: str) -> None:
+    student = world.students["same"]
+    for path in (f"/api/v1/students/{student}/benchmarks", "/api/v1/reports/benchmarks"):
+        response = world.client.get(path, params={name: value}, headers=world.as_("adviser"))
+        # answered (1990 knew of no student: 404), not refused as out of the window
+        assert response.status_code in {200, 404}, (path, response.text)
+
+
+@pytest.mark.parametrize(("name", "value"), [("known_at", "9999-12-31"), ("as_of", "0001-01-01")])
+def test_the_pages_refuse_a_date_outside_the_window_naming_it(
+    world: World, name: str, value: str
+) -> None:
+    client = TestClient(create_app(ledger=world.ledger), follow_redirects=False)
+    with client:
+        form = CSRF.search(client.get("/").text)
+        assert form is not None
+        signin = client.post(
+            "/signin", data={"csrf_token": form.group(1), "token": world.tokens["careers_leader"]}
+        )
+        assert signin.status_code == 303
+        logged = reads_logged(world, "same")
+        for path in (f"/students/{world.students['same']}", "/cohort", "/cohort.csv", "/audit"):
+            response = client.get(path, params={name: value})
+            assert response.status_code == 422, (path, response.status_code, response.text[:300])
+            assert name in response.text, path
+        assert reads_logged(world, "same") == logged

@@ -41,10 +41,18 @@ class Stage(StrEnum):
 
 RulesetQuery = Annotated[Ruleset, Query(description="The named, versioned rule set")]
 AsOf = Annotated[
-    IsoDate | None, Query(description="What had happened by this day (default: today)")
+    IsoDate | None,
+    Query(
+        description="What had happened by this day (default: today); "
+        "from 1990-01-01 to a year after today, else 422"
+    ),
 ]
 KnownAt = Annotated[
-    IsoDate | None, Query(description="What the ledger had recorded by the end of this day")
+    IsoDate | None,
+    Query(
+        description="What the ledger had recorded by the end of this day; "
+        "from 1990-01-01 to today, else 422"
+    ),
 ]
 Institution = Annotated[
     str | None,
