@@ -34,7 +34,12 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "agreed_actions": ["Attend the college open evening"],
         "intended_destination": "Level 3 engineering apprenticeship",
     },
-    "guidance_interview_not_taken": {"occurred_on": "2024-10-01", "outcome": "declined"},
+    "guidance_interview_not_taken": {
+        "occurred_on": "2024-10-01",
+        "outcome": "declined",
+        "adviser_name": "Priya Shah",
+        "adviser_qualification_level": 6,
+    },
     "employer_encounter": {
         "occurred_on": "2024-10-03",
         "employer_name": "Severn Trent",

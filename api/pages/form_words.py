@@ -36,6 +36,11 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "guidance_interview_not_taken": {
         "occurred_on": ("Date offered", ""),
         "outcome": ("What happened", ""),
+        "adviser_name": ("Adviser who offered it", ""),
+        "adviser_qualification_level": (
+            "Adviser's qualification level",
+            "Under gatsby-2014 an offer by a Level 6+ adviser is the further opportunity (BM8).",
+        ),
     },
     "employer_encounter": {
         "sector": ("Sector", ""),

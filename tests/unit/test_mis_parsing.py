@@ -451,3 +451,16 @@ def test_the_documentation_lists_every_column_name_and_activity_type() -> None:
                 assert name in doc, name
     cells = {label_key(part) for cell in doc.split("|") for part in cell.split(",")}
     assert set(ACTIVITY_TYPES) <= cells
+
+
+def test_an_interview_declined_row_carries_the_advisers_level_for_benchmark_8() -> None:
+    data = csv_bytes(
+        "UPN,Activity Type,Date,Adviser,Adviser Level",
+        f"{factories.fresh_upn()},Interview Declined,01/10/2024,Priya Shah,Level 6",
+    )
+    (row,) = parse("activities", data)
+    assert isinstance(row, PlannedRow)
+    (command,) = row.commands
+    assert command.kind == "guidance_interview_not_taken"
+    assert command.payload.adviser_qualification_level == 6  # type: ignore[attr-defined]
+    assert command.payload.adviser_name == "Priya Shah"  # type: ignore[attr-defined]

@@ -84,8 +84,12 @@ def _offer(
         return _interview(ctx, journey, year, window, route)
     day = year.pick_day(ctx.rng, window)
     outcome = InterviewOutcome.DECLINED if ctx.chance(0.4) else InterviewOutcome.DID_NOT_ATTEND
-    adviser, _ = _adviser(ctx, year)
-    journey.add("guidance_interview_not_taken", day, {"outcome": outcome, "adviser_name": adviser})
+    adviser, level = _adviser(ctx, year)
+    journey.add(
+        "guidance_interview_not_taken",
+        day,
+        {"outcome": outcome, "adviser_name": adviser, "adviser_qualification_level": level},
+    )
     if ctx.chance(rebook):
         later = day + timedelta(days=ctx.rng.randint(14, 45))
         return _interview(ctx, journey, year, ((later.month, later.day), (7, 10)), route)

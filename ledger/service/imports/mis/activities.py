@@ -202,6 +202,7 @@ def _guidance_interview(reader: RowReader, payload: dict[str, Any], type_text: s
 def _interview_not_taken(reader: RowReader, payload: dict[str, Any], type_text: str) -> None:
     reader.put(payload, "outcome", "outcome", _INTERVIEW_OUTCOME)
     reader.put(payload, "adviser_name", "adviser", str)
+    reader.put(payload, "adviser_qualification_level", "adviser_level", _level)
 
 
 def _labour_market_information(reader: RowReader, payload: dict[str, Any], type_text: str) -> None:
