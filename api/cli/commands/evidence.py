@@ -101,7 +101,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("verify-export")
     def verify_export(
-        bundle: Path = typer.Argument(..., help="A JSON export bundle"),
+        bundle: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="A JSON export bundle"
+        ),
         public_key: str = typer.Option(
             ..., help="The exporter's verifier key (vkey), or a file holding it"
         ),

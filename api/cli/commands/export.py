@@ -1,7 +1,9 @@
 """``careers-ledger export STUDENT --format json``: a student's record as evidence.
 
-Written as it is read.  With ``--output`` the file appears only when complete
-(a sibling is written, then renamed), so a failed export leaves nothing behind.
+Written as it is read.  JSON and CSV may go to standard output; a PDF needs
+``--output`` (binary on a terminal is garbage, so it is refused, not guessed).
+With ``--output`` the file appears only when complete (a sibling is written,
+then renamed), so a failed export leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ def register(app: typer.Typer) -> None:
     def export(
         student: str = typer.Argument(..., help="The student's ledger id"),
         format: str = typer.Option("json", "--format", help=f"One of: {', '.join(FORMATS)}"),
-        output: Path | None = typer.Option(None, help="Write here instead of standard output"),
+        output: Path | None = typer.Option(
+            None,
+            help="Write here instead of standard output (required for --format pdf, which is "
+            "binary: it is refused on standard output)",
+        ),
         consistency_from: list[int] = typer.Option(
             [], help="Also prove the log extends this earlier tree size (repeatable)"
         ),
@@ -45,6 +51,13 @@ def register(app: typer.Typer) -> None:
         renderer = RENDERERS.get(format)
         if renderer is None:
             err_console.print(f"[red]error:[/red] --format: must be one of {', '.join(RENDERERS)}")
+            raise typer.Exit(2)
+        if format == "pdf" and output is None:
+            # Binary on a terminal garbles it; a named file is the one safe place.
+            err_console.print(
+                "[red]error:[/red] --format pdf needs --output FILE (a PDF is binary and is "
+                "not written to standard output)"
+            )
             raise typer.Exit(2)
         with opened_ledger(database_url) as ledger:
             prepared = export_record(
