@@ -464,3 +464,51 @@ def test_an_interview_declined_row_carries_the_advisers_level_for_benchmark_8() 
     assert command.kind == "guidance_interview_not_taken"
     assert command.payload.adviser_qualification_level == 6  # type: ignore[attr-defined]
     assert command.payload.adviser_name == "Priya Shah"  # type: ignore[attr-defined]
+
+
+def test_a_future_date_of_birth_is_refused_as_in_the_future_not_after_registration() -> None:
+    data = csv_bytes("UPN,Surname,Forename,DOB", f"{factories.fresh_upn()},A,B,11/01/2025")
+    assert only_rejection("students", data).reason == "DOB: must not be in the future"
+
+
+def test_a_date_of_birth_after_the_admission_date_still_names_the_registration_date() -> None:
+    data = csv_bytes(
+        "UPN,Surname,Forename,DOB,Admission Date",
+        f"{factories.fresh_upn()},A,B,02/01/2012,01/01/2012",
+    )
+    assert "registration date" in only_rejection("students", data).reason
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_an_unclosed_quote_refuses_the_file_naming_the_line_where_it_opened(
+    newline: str,
+) -> None:
+    lines = ["UPN,Surname,Forename,DOB"]
+    lines += [f"{factories.fresh_upn()},Smith,Amy,01/02/2011" for _ in range(3)]
+    lines += [f"{factories.fresh_upn()},\"O'Brien,Ann,01/02/2011"]  # line 5: never closed
+    lines += [f"{factories.fresh_upn()},Jones,Ben,01/02/2011" for _ in range(4)]
+    caught = refusal("students", (newline.join(lines) + newline).encode("utf-8"))
+    assert caught.problems[0].field == "file"
+    assert "line 5" in caught.problems[0].reason
+    assert "never closed" in caught.problems[0].reason
+    assert "O'Brien" not in str(caught)
+
+
+def test_an_unclosed_quote_on_a_later_line_of_a_multi_line_cell_is_named() -> None:
+    data = csv_bytes(
+        "UPN,Activity Type,Date,Notes",
+        f'{factories.fresh_upn()},LMI,01/01/2025,"two',
+        'lines","a stray quote',
+        "more",
+    )
+    assert "line 3" in refusal("activities", data).problems[0].reason
+
+
+def test_quoted_cells_with_new_lines_and_doubled_quotes_still_read() -> None:
+    data = csv_bytes(
+        "UPN,Surname,Forename,DOB",
+        f'{factories.fresh_upn()},"O""Brien","Ann\r\nMarie",01/02/2011',
+        f"{factories.fresh_upn()},Jones,Ben,01/02/2011",
+    )
+    rows = parse("students", data)
+    assert [type(row) for row in rows] == [PlannedRow, PlannedRow]

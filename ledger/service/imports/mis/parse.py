@@ -56,13 +56,15 @@ def parse_file(
     """
     spec = file_spec(kind)
     decoded = decode(data, encoding)
+    # Counting reads the whole file first, so a structural refusal (an unclosed quote
+    # that would swallow the header and every row) comes before any header check.
+    total = sum(1 for _ in _non_blank(records(decoded.text))) - 1
     body = _non_blank(records(decoded.text))
     header_record = next(body, None)
     if header_record is None:
         raise refuse("file", "has no header row")
     header = resolve_header(header_record, spec.columns)
     spec.check_header(header, options)
-    total = sum(1 for _ in _non_blank(records(decoded.text))) - 1
     warnings = []
     if header.ignored:
         warnings.append("columns not used: " + ", ".join(header.ignored))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -120,13 +121,86 @@ def sniff_delimiter(text: str) -> str:
 
 
 def records(text: str, delimiter: str | None = None) -> Iterator[Record]:
-    """Every record, blank ones included (callers skip them but keep numbering)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text))
+    """Every record, blank ones included (callers skip them but keep numbering).
+
+    An unclosed quote refuses the file naming the line it opened on: Python's
+    csv reader would silently take every following line into that one cell.
+    """
+    delimiter = delimiter or sniff_delimiter(text)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
     number = 0
+    last_start = (1, 0)  # (line, offset) where the last record began
     try:
-        for values in reader:
+        while True:
+            start = (reader.line_num + 1, lines.offset)
+            values = next(reader, None)
+            if values is None:
+                break
+            last_start = start
             number += 1
             yield Record(number, tuple(values))
     except csv.Error as exc:
         # csv's messages are fixed texts about structure, never cell contents.
         raise refuse("file", f"row {number + 1}: malformed CSV ({exc})") from None
+    line, offset = last_start
+    opened = _unclosed_quote(text, offset, delimiter)
+    if opened is not None:
+        line += len(_LINE_BREAK.findall(text, offset, opened))
+        raise refuse(
+            "file",
+            f"line {line}: a quoted value starts here and its quote is never closed, so every "
+            "following line would be read into it; close the quote (or double a quote inside "
+            'a value: "")',
+        )
+
+
+class _Lines:
+    """The text's lines for csv.reader, counting how far it has read."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.offset = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.offset += len(line)
+        return line
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _unclosed_quote(text: str, start: int, delimiter: str) -> int | None:
+    """Where a quote opened and never closed, reading one record from ``start``.
+
+    The csv module's own rules (doubled quotes escape; a quote opens a quoted
+    value only at the start of a field) on the last record, which is one line
+    unless a quote is open.
+    """
+    position = start
+    at_field_start = True
+    end = len(text)
+    while position < end:
+        char = text[position]
+        if char == '"' and at_field_start:
+            closing = position + 1
+            while True:
+                closing = text.find('"', closing)
+                if closing == -1:
+                    return position
+                if text.startswith('""', closing):
+                    closing += 2
+                    continue
+                break
+            position = closing + 1
+            at_field_start = False
+        elif char in "\r\n":
+            return None  # the record ended with every quote closed
+        else:
+            at_field_start = char == delimiter
+            position += 1
+    return None

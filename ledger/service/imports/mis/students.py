@@ -97,6 +97,11 @@ def read_row(reader: RowReader, options: ImportOptions) -> Draft:
     reader.put(registration, "given_name", "given_name", str)
     reader.put(registration, "family_name", "family_name", str)
     reader.put(registration, "date_of_birth", "date_of_birth", parse_date)
+    born = registration.get("date_of_birth")
+    if born is not None and born > options.today:
+        # Said as it is: "before the registration date" misleads when the date is to come.
+        reader.problem("date_of_birth", "must not be in the future")
+        reader.failed.add("date_of_birth")
     reader.put(registration, "characteristics.gender", "gender", parse_gender)
     for key, parse in _FLAGS:
         reader.put(registration, f"characteristics.{key}", key, parse)
