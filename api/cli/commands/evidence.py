@@ -17,6 +17,8 @@ from api.cli.commands.common import opened_ledger
 from api.cli.console import console, err_console, progress_bar
 
 DATABASE = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL")
+UNVERIFIED_EXIT = 3
+"""verify-export: no failure, but something could not be checked (docs/evidence.md)."""
 
 
 def read_public_key(value: str) -> str:
@@ -114,7 +116,11 @@ def register(app: typer.Typer) -> None:
             False, help="After success, save the bundle's checkpoint as the trusted one"
         ),
     ) -> None:
-        """Check a student's export offline with only the public key; exit 1 on any failure."""
+        """Check a student's export offline with only the public key.
+
+        Exit 0 when everything verifies, 1 on any failure, 2 for unusable input,
+        3 when nothing failed but a consistency proof could not be checked.
+        """
         import orjson
 
         from ledger.domain.evidence.bundle_verify import verify_bundle
@@ -140,15 +146,24 @@ def register(app: typer.Typer) -> None:
             err_console.print("[red]error:[/red] --trusted-checkpoint: no such file")
             raise typer.Exit(2)
         report = verify_bundle(parsed, vkey, trusted)
-        if not report.ok:
-            for failure in report.failures:
-                console.print(f"[red]FAIL[/red] {failure}")
+        for failure in report.failures:
+            console.print(f"[red]FAIL[/red] {failure}")
+        for unchecked in report.unverified:
+            console.print(f"[yellow]UNVERIFIED[/yellow] {unchecked}")
+        if report.failures:
             console.print(f"[red]FAILED[/red]: {len(report.failures)} problems")
             raise typer.Exit(1)
         assert report.checkpoint is not None
-        console.print(
-            f"[green]OK[/green]: student {report.student_id}, {report.events} events verify "
-            f"against checkpoint {report.checkpoint.size} of {report.checkpoint.origin}"
+        verified = (
+            f"student {report.student_id}, {report.events} events verify against checkpoint "
+            f"{report.checkpoint.size} of {report.checkpoint.origin}"
         )
+        if report.unverified:
+            console.print(
+                f"[yellow]UNVERIFIED[/yellow]: {verified}, but {len(report.unverified)} "
+                "consistency proofs could not be checked (the trusted checkpoint is not updated)"
+            )
+            raise typer.Exit(UNVERIFIED_EXIT)
+        console.print(f"[green]OK[/green]: {verified}")
         if update_trusted and trusted_checkpoint is not None:
             trusted_checkpoint.write_text(report.checkpoint.note, "utf-8")

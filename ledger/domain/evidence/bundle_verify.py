@@ -7,7 +7,10 @@ plaintext and salt, every chain link from the exact stored bytes, sequences
 contiguous from 1, every event's inclusion proof against the checkpoint, the
 exporter's consistency with its own earlier checkpoints and, given one, with a
 checkpoint the receiver trusted earlier: a rollback or a fork fails.  Each
-failure names the student and, where there is one, the sequence.
+failure names the student and, where there is one, the sequence.  A
+consistency proof that no signed checkpoint anchors is checked as far as it
+can be and then reported as *unverified*: the report's status is then
+"unverified", never "ok".
 """
 
 from __future__ import annotations
@@ -53,19 +56,36 @@ class BundleFailure:
         return f"{' '.join(where)}: {self.reason}" if where else self.reason
 
 
+OK = "ok"
+UNVERIFIED = "unverified"
+FAILED = "failed"
+
+
 @dataclass
 class BundleReport:
     student_id: str | None = None
     events: int = 0
     checkpoint: Checkpoint | None = None
     failures: list[BundleFailure] = field(default_factory=list)
+    unverified: list[BundleFailure] = field(default_factory=list)
+    """What nothing in hand could check (no failure found, but no proof either)."""
+
+    @property
+    def status(self) -> str:
+        """``failed`` on any failure, else ``unverified`` if anything was left unchecked."""
+        if self.failures:
+            return FAILED
+        return UNVERIFIED if self.unverified else OK
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return self.status == OK
 
     def fail(self, reason: str, sequence: int | None = None) -> None:
         self.failures.append(BundleFailure(self.student_id, sequence, reason))
+
+    def leave_unverified(self, reason: str) -> None:
+        self.unverified.append(BundleFailure(self.student_id, None, reason))
 
 
 def verify_bundle(
@@ -101,9 +121,10 @@ def verify_bundle(
         _compare_statement(statement, student_id, checkpoint, report, head, access)
     items = consistency_items(bundle.get("consistency"), report.fail)
     if checkpoint is not None:
-        check_history(items, checkpoint, verifier, report.fail)
+        anchored = None
         if trusted_checkpoint is not None:
-            check_trusted(items, checkpoint, trusted_checkpoint, verifier, report.fail)
+            anchored = check_trusted(items, checkpoint, trusted_checkpoint, verifier, report.fail)
+        check_history(items, checkpoint, verifier, report.fail, report.leave_unverified, anchored)
     return report
 
 
