@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDTH = 520  # drawn at the size shown: pages never scale a chart below it (pages.css)
 LABEL_WIDTH = 170  # at most
 RIGHT_PAD = 56
 ROW = 26
