@@ -75,6 +75,25 @@ def test_the_csv_has_a_row_per_state_and_per_group(runner: CliRunner) -> None:
     assert {r["group"] for r in gaps} == {"yes", "no"}
 
 
+@pytest.mark.parametrize("command", ["benchmarks", "destinations"])
+def test_report_dates_read_day_first_as_the_csv_import_does(
+    runner: CliRunner, command: str
+) -> None:
+    def report(as_of: str, known_at: str) -> str:
+        shown = runner.invoke(
+            cli,
+            ["report", command, "--as-of", as_of, "--known-at", known_at, "--format", "csv"],
+        )
+        assert shown.exit_code == 0, shown.output
+        return shown.stdout
+
+    uk = report("10/01/2025", "9/1/2025")
+    assert uk == report("2025-01-10", "2025-01-09")
+    if command == "benchmarks":
+        rows = list(csv.DictReader(io.StringIO(uk)))
+        assert {(r["as_of"], r["known_at"]) for r in rows} == {("2025-01-10", "2025-01-09")}
+
+
 def test_a_known_at_report_replays_what_the_ledger_knew(runner: CliRunner) -> None:
     before = runner.invoke(
         cli, ["report", "benchmarks", "--known-at", "2025-01-09", "--format", "csv"]
@@ -105,9 +124,10 @@ def test_bad_options_are_refused_naming_the_option(runner: CliRunner) -> None:
     wrong_year = runner.invoke(cli, ["report", "destinations", "--year-group", "12"])
     assert wrong_year.exit_code == 2
     assert "--year-group" in wrong_year.output
-    not_a_date = runner.invoke(cli, ["report", "benchmarks", "--as-of", "10/01/2025"])
+    not_a_date = runner.invoke(cli, ["report", "benchmarks", "--as-of", "01/13/2025"])
     assert not_a_date.exit_code == 2
     assert "--as-of" in not_a_date.output
+    assert "is not a real calendar date" in " ".join(not_a_date.output.split())
 
 
 def test_rebuild_and_project_report_the_positions(runner: CliRunner) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -38,3 +39,27 @@ def opened_ledger(database_url: str | None = None) -> Iterator[Ledger]:
         raise typer.Exit(2) from None
     finally:
         ledger.close()
+
+
+DATE_FORMS = "DD/MM/YYYY or YYYY-MM-DD"
+
+
+def parse_day(value: str | date) -> date:
+    """A date on the command line, read as the MIS import reads a date cell.
+
+    One parser, so ``--as-of 01/09/2026`` means 1 September 2026 as it does in a
+    CSV file; UK day-first, never month-first.
+    """
+    from ledger.service.imports.mis.values import CellError, parse_date
+
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(value)
+    except CellError as exc:
+        raise typer.BadParameter(exc.reason) from None
+
+
+def day_option(help: str) -> Any:
+    """A ``--...`` date option: ``parse_day``, with the accepted forms in its help."""
+    return typer.Option(None, parser=parse_day, metavar="DATE", help=f"{help} ({DATE_FORMS})")

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import typer
 
+from api.cli.commands.common import day_option
 from api.cli.console import err_console, progress_bar
 from api.cli.demo.defaults import DEFAULT_SEED, DEFAULT_STUDENTS
 
@@ -20,9 +21,7 @@ def register(app: typer.Typer) -> None:
         students: int = typer.Option(
             DEFAULT_STUDENTS, min=20, max=20_000, help="Students on roll in Years 7-13"
         ),
-        today: datetime | None = typer.Option(
-            None, formats=["%Y-%m-%d"], help="The demo's today (default: the real date)"
-        ),
+        today: date | None = day_option("The demo's today (default: the real date)"),
     ) -> None:
         """Generate a synthetic secondary school with a sixth form, three years of leavers
         and their careers records, then print a summary."""
@@ -90,9 +89,9 @@ def register(app: typer.Typer) -> None:
             ledger.close()
 
 
-def _today(given: datetime | None) -> date:
+def _today(given: date | None) -> date:
     real = datetime.now(UTC).date()
-    day = given.date() if given is not None else real
+    day = given if given is not None else real
     if day > real:
         err_console.print("[red]error:[/red] --today: must not be after the real date")
         raise typer.Exit(2)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from api.cli.commands.common import opened_ledger
+from api.cli.commands.common import day_option, opened_ledger
 from api.cli.console import console
 
 if TYPE_CHECKING:
@@ -30,11 +30,8 @@ STAGES = {11: "ks4", 13: "ks5"}
 # Shown in --help without importing the read side: ``ledger.service.reads.DEFAULT_RULESET``,
 # which a unit test compares.
 DEFAULT_RULESET = "gatsby-2025"
-DATE = typer.Option(None, formats=["%Y-%m-%d"], metavar="DATE")
-
-
-def _day(value: datetime | None) -> date | None:
-    return None if value is None else value.date()
+AS_OF = day_option("The day the report describes (default: today)")
+KNOWN_AT = day_option("Replay only what the ledger had recorded by this day")
 
 
 def _benchmark_rows(report: CohortReport) -> list[dict[str, Any]]:
@@ -125,8 +122,8 @@ def register(app: typer.Typer) -> None:
         academic_year: int | None = typer.Option(
             None, min=2000, max=2100, help="Starting year (2025 = 2025/26); as-of's by default"
         ),
-        as_of: datetime | None = DATE,
-        known_at: datetime | None = DATE,
+        as_of: date | None = AS_OF,
+        known_at: date | None = KNOWN_AT,
         format: Format = typer.Option(Format.TABLE, "--format"),
         database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
     ) -> None:
@@ -139,8 +136,8 @@ def register(app: typer.Typer) -> None:
                 institution_id=institution,
                 academic_year=academic_year,
                 year_group=year_group,
-                as_of=_day(as_of),
-                known_at=_day(known_at),
+                as_of=as_of,
+                known_at=known_at,
             )
         if format is Format.CSV:
             columns = [
@@ -171,8 +168,8 @@ def register(app: typer.Typer) -> None:
         institution: str | None = typer.Option(None, help="URN or UKPRN; all when omitted"),
         year_group: int | None = typer.Option(None, help="11 (KS4 leavers) or 13 (KS5 leavers)"),
         leaving_year: int | None = typer.Option(None, min=2000, max=2100),
-        as_of: datetime | None = DATE,
-        known_at: datetime | None = DATE,
+        as_of: date | None = AS_OF,
+        known_at: date | None = KNOWN_AT,
         format: Format = typer.Option(Format.TABLE, "--format"),
         database_url: str | None = typer.Option(None, help="Overrides CAREERS_LEDGER_DATABASE_URL"),
     ) -> None:
@@ -188,8 +185,8 @@ def register(app: typer.Typer) -> None:
                 institution_id=institution,
                 stage=None if year_group is None else STAGES[year_group],
                 leaving_year=leaving_year,
-                as_of=_day(as_of),
-                known_at=_day(known_at),
+                as_of=as_of,
+                known_at=known_at,
             )
         if format is Format.CSV:
             rows = _destination_rows(found)
