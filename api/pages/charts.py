@@ -21,21 +21,24 @@ RIGHT_PAD = 56
 ROW = 26
 BAR = 18
 LEGEND_ROW = 22
+SEGMENT_GAP = 2  # px of white between neighbouring segments of a stacked bar
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 _ids = itertools.count(1)
 
+# Every fill is at least 3:1 against the white page (WCAG 1.4.11) and its ink at least
+# 4.5:1 against the fill; tests/unit/test_chart_colours.py computes both.
 STATE_COLOURS = {
     "met": ("#00703c", "#ffffff"),
     "on_track": ("#1d70b8", "#ffffff"),
     "at_risk": ("#a34a00", "#ffffff"),
     "not_met": ("#d4351c", "#ffffff"),
-    "not_applicable": ("#b1b4b6", "#0b0c0c"),
+    "not_applicable": ("#858b8e", "#0b0c0c"),  # 3.45:1 on white; was #b1b4b6, 2.08:1
 }
 SUSTAINED_COLOURS = {
     "sustained": ("#00703c", "#ffffff"),
     "not_sustained": ("#d4351c", "#ffffff"),
     "not_captured": ("#505a5f", "#ffffff"),
-    "pending": ("#b1b4b6", "#0b0c0c"),
+    "pending": ("#858b8e", "#0b0c0c"),
 }
 
 
@@ -130,11 +133,14 @@ def stacked_bars(
         body.append(_text(left - 8, y + BAR - 5, bar.label, anchor="end"))
         if bar.total == 0:
             body.append(_text(left, y + BAR - 5, f"no {unit}", fill="#505a5f"))
+        shown = [s for s in bar.segments if s.value] if bar.total else []
+        # Neighbouring fills differ by as little as 1.05:1, so a white gap, not colour
+        # alone, marks where one segment ends (WCAG 1.4.11); the gaps come out of the
+        # span first, so every segment keeps its share and a 1-in-200 one is still drawn.
+        share_span = span - SEGMENT_GAP * max(len(shown) - 1, 0)
         x = float(left)
-        for segment in bar.segments:
-            if segment.value == 0 or bar.total == 0:
-                continue
-            width = span * segment.value / bar.total
+        for segment in shown:
+            width = share_span * segment.value / bar.total
             fill, ink = colours[segment.key]
             share = 100 * segment.value / bar.total
             tip = f"{bar.label}: {segment.label} {segment.value} of {bar.total} ({share:.0f}%)"
@@ -154,7 +160,7 @@ def stacked_bars(
                         weight="bold",
                     )
                 )
-            x += width
+            x += width + SEGMENT_GAP
         body.append(
             _text(WIDTH - RIGHT_PAD + 6, y + BAR - 5, f"n={bar.total}", fill="#505a5f", size=11)
         )
