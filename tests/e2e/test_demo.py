@@ -5,6 +5,8 @@ The plan alone, without a database: tests/unit/test_demo_plan.py.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,13 +19,16 @@ import pytest
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger, build
+from api.cli.demo.catalogue import SCHOOL_URN
 from api.cli.demo.generate import plan_school
 from api.cli.demo.plan import in_recorded_order
 from api.cli.demo.runner import DemoOptions, DemoStats, LedgerNotEmpty, run_demo
 from api.cli.main import app as cli
 from api.config import Settings
+from ledger.domain.access import Actor
 from ledger.domain.clock import SimulatedClock
 from ledger.domain.identifiers import is_valid_uln, is_valid_upn
+from ledger.domain.vocabulary import Role
 from projections.rules import State
 from projections.views import queries
 
@@ -225,3 +230,64 @@ def test_the_demo_writes_exactly_the_planned_school_on_either_backend(
         ]
     finally:
         written.ledger.close()
+
+
+def sign_ins(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s*sign in as (\S+)\s+(clt_\S+)\s*$", output, re.MULTILINE))
+
+
+def test_the_demo_command_creates_a_user_per_role_and_prints_how_to_sign_in(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'signin.db'}"
+    args = ["demo", "--database-url", url, "--students", "20", "--today", TODAY.isoformat()]
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "careers-ledger serve" in out
+    assert "http://127.0.0.1:8000/" in out
+    tokens = sign_ins(out)
+    assert set(tokens) == {
+        "adviser",
+        "careers_leader",
+        "student",
+        "auditor",
+        "data_protection_officer",
+    }
+    assert all(out.count(token) == 1 for token in tokens.values())  # printed once
+    samples = {UUID(found) for found in re.findall(r"/students/([0-9a-f-]{36})", out)}
+    assert len(samples) >= 3
+    ledger = build(Settings(database_url=url, key_file=tmp_path / "signin.db.keys"))
+    try:
+        for role, token in tokens.items():
+            actor = ledger.tokens.actor_for(token)
+            assert actor is not None, role
+            assert (actor.role.value, actor.institution_id) == (role, SCHOOL_URN)
+        student = ledger.tokens.actor_for(tokens["student"])
+        assert student is not None
+        assert student.student_id in samples
+        adviser = Actor("test", Role.ADVISER, SCHOOL_URN)
+        assert all(ledger.service.version_of(sample, actor=adviser) > 1 for sample in samples)
+    finally:
+        ledger.close()
+
+
+def test_the_demo_creates_no_users_in_production_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("INDEX_KEY", "MASTER_KEY", "SIGNING_KEY", "SESSION_KEY"):
+        monkeypatch.setenv(f"CAREERS_LEDGER_{name}", secrets.token_hex(32))
+    monkeypatch.setenv("CAREERS_LEDGER_LOG_ORIGIN", "demo.example-school.org.uk/ledger")
+    monkeypatch.setenv("CAREERS_LEDGER_MODE", "production")
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    args = ["demo", "--database-url", url, "--students", "20", "--today", TODAY.isoformat()]
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert sign_ins(result.output) == {}
+    assert "clt_" not in result.output
+    assert "production mode: no demo users" in " ".join(result.output.split())
+    ledger = build(Settings(database_url=url))
+    try:
+        assert ledger.tokens.users() == []
+    finally:
+        ledger.close()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
 from api.cli.commands.common import day_option
 from api.cli.console import err_console, progress_bar
 from api.cli.demo.defaults import DEFAULT_SEED, DEFAULT_STUDENTS
+
+if TYPE_CHECKING:
+    from api.bootstrap import Ledger
+    from api.cli.demo.runner import DemoStats
+    from api.cli.demo.sign_in import DemoSignIn
 
 EARLIEST_TODAY = date(2012, 9, 1)  # the demo reaches back nine years before "today"
 
@@ -78,7 +84,7 @@ def register(app: typer.Typer) -> None:
                         projected=projected,
                     ),
                 )
-            print_summary(ledger, stats)
+            print_summary(ledger, stats, _demo_users(ledger, stats))
         except LedgerNotEmpty as exc:
             err_console.print(f"[red]refused:[/red] {exc.detail}")
             raise typer.Exit(1) from None
@@ -87,6 +93,17 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         finally:
             ledger.close()
+
+
+def _demo_users(ledger: Ledger, stats: DemoStats) -> list[DemoSignIn] | None:
+    """A user per role in development mode; None in production mode (never demo users)."""
+    from api.cli.demo.sign_in import create_demo_users
+
+    if ledger.settings.mode != "development":
+        return None
+    if not stats.samples:
+        return []
+    return create_demo_users(ledger, stats.samples[0].student_id)
 
 
 def _today(given: date | None) -> date:

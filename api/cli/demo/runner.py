@@ -17,6 +17,7 @@ from api.bootstrap import Ledger
 from api.cli.demo.defaults import DEFAULT_SEED, DEFAULT_STUDENTS
 from api.cli.demo.generate import LeaverCohort, SchoolPlan, plan_school
 from api.cli.demo.plan import batches, in_recorded_order
+from api.cli.demo.sign_in import SampleStudent, sample_students
 from ledger.domain.clock import SimulatedClock
 from ledger.domain.errors import LedgerError
 
@@ -52,6 +53,7 @@ class DemoStats:
     planning_seconds: float
     writing_seconds: float
     projecting_seconds: float
+    samples: tuple[SampleStudent, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -130,4 +132,5 @@ def run_demo(
         planning_seconds=planned - started,
         writing_seconds=written - planned,
         projecting_seconds=projected - written,
+        samples=sample_students(school),
     )

@@ -16,6 +16,7 @@ from api.bootstrap import Ledger
 from api.cli.console import console as default_console
 from api.cli.demo.catalogue import SCHOOL_NAME, SCHOOL_URN
 from api.cli.demo.runner import DemoStats
+from api.cli.demo.sign_in import SERVE_URL, DemoSignIn
 from api.cli.report_tables import benchmark_table
 from ledger.storage.urls import sqlite_path
 
@@ -24,17 +25,24 @@ NEXT_COMMANDS = (
     ("careers-ledger verify", "recompute every student's hash chain"),
     (
         f"careers-ledger users create --role careers_leader --institution {SCHOOL_URN}",
-        "a sign-in token for the pages (or --role adviser, auditor; student with --student ID)",
+        "another sign-in token for the pages (or --role adviser, auditor; student with "
+        "--student ID)",
     ),
     (
         "careers-ledger serve",
-        "then open http://127.0.0.1:8000/ and paste the token: the cohort dashboard, "
+        f"then open {SERVE_URL} and paste a token: the cohort dashboard, "
         "student records, audit and evidence pages (the HTTP API is at /api/v1/docs)",
     ),
 )
 
 
-def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = None) -> None:
+def print_summary(
+    ledger: Ledger,
+    stats: DemoStats,
+    sign_ins: list[DemoSignIn] | None = None,
+    console: Console | None = None,
+) -> None:
+    """``sign_ins``: the demo users just created; None in production mode (none made)."""
     out = console or default_console
     out.print(
         f"\n[bold]{SCHOOL_NAME}[/bold] (URN {SCHOOL_URN}), seed {stats.seed}, "
@@ -55,6 +63,49 @@ def print_summary(ledger: Ledger, stats: DemoStats, console: Console | None = No
     # soft_wrap: a long path stays on one line, so it can be copied whole.
     out.print(f"Database: [bold]{where(stats.database_url)}[/bold]", soft_wrap=True)
     out.print(_next_table())
+    _print_sign_in(out, stats, sign_ins)
+
+
+def _print_sign_in(out: Console, stats: DemoStats, sign_ins: list[DemoSignIn] | None) -> None:
+    """How to sign in and whom to open; plain lines, so a token is never wrapped."""
+    out.print("\n[bold]Sign in[/bold]", soft_wrap=True)
+    if sign_ins is None:
+        out.print(
+            "production mode: no demo users were created (create real ones with "
+            "careers-ledger users create)",
+            soft_wrap=True,
+        )
+    else:
+        out.print(
+            f"Run careers-ledger serve, open {SERVE_URL} and paste one of these tokens "
+            "(development mode only; each is shown once, here):",
+            soft_wrap=True,
+        )
+        width = max((len(s.role.value) for s in sign_ins), default=0)
+        for sign_in in sign_ins:
+            # markup=False: a token is printed exactly as issued.
+            out.print(
+                f"  sign in as {sign_in.role.value:<{width}}  {sign_in.token}",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
+    if stats.samples:
+        bound = {s.student_id for s in sign_ins or () if s.student_id is not None}
+        out.print("\nStudents to open (invented by the demo):", soft_wrap=True)
+        for sample in stats.samples:
+            mine = (
+                "  (the student token signs in as this student)"
+                if sample.student_id in bound
+                else ""
+            )
+            out.print(
+                f"  {SERVE_URL}students/{sample.student_id}  Year {sample.year_group}, "
+                f"{sample.entries} entries, {sample.invented_name}{mine}",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
 
 
 def where(database_url: str) -> str:
