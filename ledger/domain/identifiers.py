@@ -16,6 +16,15 @@ UPN_LENGTH = 13
 # str.isdigit() also accepts Arabic-Indic, fullwidth and other scripts' digits:
 # such an identifier could pass its check yet never match the pupil's real one.
 ASCII_DIGITS = frozenset("0123456789")
+# A typo in any digit fails the check: say what the check is, not only where it failed.
+UPN_CHECK_MISMATCH = (
+    "the first letter is a check letter worked out from the digits; it does not match them:"
+    " check for a mistyped digit or letter"
+)
+ULN_CHECK_MISMATCH = (
+    "the last digit is a check digit worked out from the first nine; it does not match them:"
+    " check for a mistyped digit"
+)
 
 
 def _refuse(field: str, reason: str) -> InvalidIdentifier:
@@ -53,7 +62,7 @@ def normalise_upn(raw: str, field: str = "upn") -> str:
             " digits are 0-9",
         )
     if upn_check_letter(upn[1:]) != upn[0]:
-        raise _refuse(field, "character 1 is the wrong check letter")
+        raise _refuse(field, UPN_CHECK_MISMATCH)
     return upn
 
 
@@ -78,7 +87,7 @@ def normalise_uln(raw: str, field: str = "uln") -> str:
     if expected is None:
         raise _refuse(field, "characters 1-9 give a remainder of 0, so no check digit is valid")
     if int(uln[9]) != expected:
-        raise _refuse(field, "character 10 is the wrong check digit")
+        raise _refuse(field, ULN_CHECK_MISMATCH)
     return uln
 
 

@@ -16,6 +16,7 @@ from api.render import RENDERERS
 from api.store.trust import TrustStore
 from ledger.domain.access import Actor
 from ledger.domain.clock import SimulatedClock
+from ledger.domain.identifiers import UPN_CHECK_MISMATCH
 from ledger.domain.vocabulary import Role
 from ledger.service.export import export_record
 from tests import factories
@@ -71,7 +72,7 @@ def test_an_upload_imports_valid_rows_and_names_rejected_ones_without_their_valu
     body = response.json()
     assert (body["imported"], body["entries_written"]) == (1, 1)
     assert body["rejected"] == [
-        {"row": 3, "errors": [{"field": "UPN", "reason": "character 1 is the wrong check letter"}]}
+        {"row": 3, "errors": [{"field": "UPN", "reason": UPN_CHECK_MISMATCH}]}
     ]
     assert bad not in response.text
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.domain.identifiers import make_upn
+from ledger.domain.identifiers import UPN_CHECK_MISMATCH, make_upn
 from ledger.service.imports.mis import (
     FILE_KINDS,
     FileRefused,
@@ -222,7 +222,7 @@ def test_blank_lines_are_skipped_and_row_numbers_match_the_spreadsheet() -> None
 def test_a_bad_upn_check_letter_is_named_by_column_and_character() -> None:
     bad = wrong_check_letter(factories.fresh_upn())
     row = only_rejection("students", csv_bytes("UPN,Surname,Forename,DOB", f"{bad},A,B,14/03/2011"))
-    assert row.reason == "UPN: character 1 is the wrong check letter"
+    assert row.reason == f"UPN: {UPN_CHECK_MISMATCH}"
 
 
 def test_a_bad_uln_check_digit_is_reported_for_an_activity_row() -> None:

@@ -40,7 +40,9 @@ def find(request: Request, actor: PageActor, service: ServiceDep, form: PostedFo
     access.check_staff(actor)
     kind = "uln" if form.get("by") == "uln" else "upn"
     value = str(form.get("identifier") or "").strip()
-    values = {"by": kind}
+    # What was typed goes back into the box (this no-store page only, never a URL,
+    # a log line or an error message) so a one-character typo is fixed, not retyped.
+    values = {"by": kind, "identifier": value}
     if not value:
         errors = {"identifier": f"Enter a {kind.upper()}"}
         return render(
