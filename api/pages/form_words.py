@@ -1,9 +1,12 @@
-"""The words on the entry forms: labels, hints and introductions, by entry kind.
+"""The words on the entry forms: labels, hints, introductions and error texts.
 
 Only words live here; every rule a field carries comes from the payload model.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "_common": {
@@ -121,3 +124,70 @@ INTROS = {
     "them in CVs and applications.",
     "part_time_work": "A part-time job of your own.",
 }
+
+# Pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/), by
+# their stable ``type`` code, in the words a form shows next to a field.  The one table the
+# pages use; the HTTP API's problem+json keeps pydantic's wording (docs/pages.md).  The
+# ledger's own rules (``value_error``, ``assertion_error``) are already written in plain words
+# and are shown as they are.
+DATE_WORDS = "must be a date written DD/MM/YYYY or YYYY-MM-DD"
+REAL_DATE_WORDS = "must be a real date written DD/MM/YYYY or YYYY-MM-DD"
+PLAIN_ERRORS: dict[str, str] = {
+    "missing": "is required",
+    "string_too_short": "must be at least {min_length} characters",
+    "string_too_long": "must be {max_length} characters or fewer",
+    "string_type": "must be text",
+    "string_pattern_mismatch": "is not written the way the hint shows",
+    "less_than_equal": "must be {le} or less",
+    "less_than": "must be less than {lt}",
+    "greater_than_equal": "must be {ge} or more",
+    "greater_than": "must be more than {gt}",
+    "multiple_of": "must be a multiple of {multiple_of}",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "finite_number": "must be a number",
+    "bool_parsing": "must be yes or no",
+    "bool_type": "must be yes or no",
+    "enum": "must be one of the choices given",
+    "literal_error": "must be one of the choices given",
+    "date_parsing": REAL_DATE_WORDS,
+    "date_from_datetime_parsing": REAL_DATE_WORDS,
+    "date_from_datetime_inexact": REAL_DATE_WORDS,
+    "date_type": DATE_WORDS,
+    "too_short": "must have at least {min_length} lines or choices",
+    "too_long": "must have at most {max_length} lines or choices",
+    "list_type": "must be a list",
+    "uuid_parsing": "is not an entry of this record",
+    "extra_forbidden": "is not part of this form",
+}
+OWN_WORDS = frozenset({"value_error", "assertion_error"})
+FALLBACK_WORDS = "is not a value this form can take"
+
+
+def plain_reason(error: Mapping[str, Any]) -> str:
+    """One pydantic error (from ``ValidationError.errors()``) in plain English, by type code."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind in OWN_WORDS:
+        own = ctx.get("error")
+        return str(own) if own is not None else str(error.get("msg", FALLBACK_WORDS))
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return PLAIN_ERRORS["missing"]  # a required box left empty (spaces are trimmed)
+    words = PLAIN_ERRORS.get(kind)
+    if words is None:
+        return FALLBACK_WORDS
+    try:
+        return words.format(**{k: _number(v) for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return FALLBACK_WORDS
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -8,19 +8,25 @@ turns a submitted form back into the payload the service validates again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.pages.form_words import INTROS, WORDS
+from api.pages.form_words import DATE_WORDS, INTROS, WORDS, plain_reason
 from api.pages.labels import kind_label
 from ledger.domain.errors import FieldProblem
 from ledger.domain.events import EVENT_CLASSES
 from ledger.domain.nccis import CURRENT_VERSION, activity_codes
 
 HIDDEN = frozenset({"nccis_version"})
+# A browser without a date picker shows a text box, where people in England write the day
+# first.  [0-9], not \d: other scripts' digits are refused (docs/identifiers.md).
+DAY_FIRST = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 LONG_TEXT = 1000  # longer limits get a text area
 
 
@@ -162,8 +168,41 @@ def read_payload(form: EntryForm, data: FormData) -> dict[str, Any]:
         else:
             value = str(data.get(f.name) or "").strip()
             if value:
-                payload[f.name] = value
+                payload[f.name] = _iso_date(value) if f.widget == "date" else value
     return payload
+
+
+def _iso_date(value: str) -> str:
+    """DD/MM/YYYY (or D/M/YYYY) as YYYY-MM-DD; anything else as it was typed."""
+    day_first = DAY_FIRST.match(value)
+    if day_first is None:
+        return value
+    day, month, year = day_first.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def plain_problems(form: EntryForm, payload: Mapping[str, Any]) -> tuple[FieldProblem, ...]:
+    """The payload model's refusals in plain English (``form_words.PLAIN_ERRORS``), if any.
+
+    The service validates the same payload with the same model and reports pydantic's
+    wording; the page validates it again to read each error's ``type`` code instead.
+    """
+    model = EVENT_CLASSES[form.kind].PAYLOAD
+    try:
+        model.model_validate(dict(payload))
+    except ValidationError as exc:
+        dates = {f.name for f in form.fields if f.widget == "date"}
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            location = ".".join(str(part) for part in error["loc"]) or "body"
+            typed = payload.get(location)
+            if location in dates and isinstance(typed, str) and not ISO_DATE.match(typed):
+                reason = DATE_WORDS  # neither form a date is read in
+            else:
+                reason = plain_reason(error)
+            problems.append(FieldProblem(location, reason))
+        return tuple(problems)
+    return ()
 
 
 def form_values(form: EntryForm, data: FormData) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -87,3 +88,79 @@ def test_the_api_never_echoes_a_mistyped_upn_in_its_problem_body(
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert typed not in answer.text
     assert "does not match them" in answer.text
+
+
+def _interview(csrf: str, version: int, **changes: str) -> dict[str, str]:
+    form = {
+        "csrf_token": csrf,
+        "idempotency_key": str(uuid.uuid4()),
+        "expected_version": str(version),
+        "occurred_on": "2024-10-01",
+        "adviser_name": "Sam Okafor",
+        "adviser_qualification_level": "6",
+        "format": "one_to_one",
+        "duration_minutes": "30",
+        "advice_given": "Look at the college open days.",
+    }
+    return {**form, **changes}
+
+
+def test_the_servers_field_problems_read_as_plain_english_and_every_value_is_kept(
+    ledger: Ledger, client: TestClient
+) -> None:
+    student, _ = register(ledger, SCHOOL_A)
+    csrf = signed_in(client, ledger.tokens.create_user("adviser", SCHOOL_A).token)
+    version = ledger.service.version_of(student)
+    sent = _interview(
+        csrf,
+        version,
+        adviser_name="",
+        adviser_qualification_level="9",
+        duration_minutes="half an hour",
+        follow_up_on="next week",
+        intended_destination="College",
+    )
+    answer = client.post(f"/students/{student}/record/guidance_interview", data=sent)
+    assert answer.status_code == 422
+    page = html.unescape(answer.text)
+    assert "Must be 8 or less" in page
+    assert "Must be a whole number" in page
+    assert "Is required" in page
+    assert "Must be a date written DD/MM/YYYY or YYYY-MM-DD" in page
+    for pydantic_words in ("Input should", "Field required", "String should", "Value error"):
+        assert pydantic_words not in page
+    assert _value_of(answer.text, "duration_minutes") == "half an hour"
+    assert _value_of(answer.text, "intended_destination") == "College"
+    assert ledger.service.version_of(student) == version
+
+
+def test_a_date_written_day_first_is_read_as_the_english_date_it_is(
+    ledger: Ledger, client: TestClient
+) -> None:
+    student, _ = register(ledger, SCHOOL_A)
+    csrf = signed_in(client, ledger.tokens.create_user("adviser", SCHOOL_A).token)
+    sent = _interview(csrf, ledger.service.version_of(student), occurred_on="1/10/2024")
+    answer = client.post(f"/students/{student}/record/guidance_interview", data=sent)
+    assert answer.status_code == 303
+    entry = ledger.service.history(student).entries[-1]
+    assert entry.kind == "guidance_interview"
+    assert entry.occurred_on.isoformat() == "2024-10-01"
+    impossible = _interview(csrf, ledger.service.version_of(student), occurred_on="31/02/2024")
+    refused = client.post(f"/students/{student}/record/guidance_interview", data=impossible)
+    assert refused.status_code == 422
+    assert "Must be a real date written DD/MM/YYYY or YYYY-MM-DD" in html.unescape(refused.text)
+
+
+def test_one_table_translates_pydantic_errors_by_their_type_code() -> None:
+    from api.pages.form_words import plain_reason
+
+    assert plain_reason({"type": "less_than_equal", "ctx": {"le": 8}, "msg": "x"}) == (
+        "must be 8 or less"
+    )
+    assert plain_reason({"type": "greater_than_equal", "ctx": {"ge": 5}}) == "must be 5 or more"
+    assert plain_reason({"type": "int_parsing"}) == "must be a whole number"
+    assert plain_reason({"type": "missing"}) == "is required"
+    assert plain_reason({"type": "string_too_short", "ctx": {"min_length": 1}}) == "is required"
+    # The ledger's own rules are already written in plain words: kept as they are.
+    rule = {"type": "value_error", "ctx": {"error": ValueError("must be in 1990 or later")}}
+    assert plain_reason(rule) == "must be in 1990 or later"

@@ -25,6 +25,7 @@ from api.pages.forms import (
     entry_form,
     errors_by_field,
     form_values,
+    plain_problems,
     read_payload,
 )
 from api.pages.record import REFLECTABLE, STAFF_KINDS, STUDENT_KINDS, _as_export_event
@@ -121,6 +122,7 @@ def submit_entry(
     student = parse_student_id(student_id)
     key = str(posted.get("idempotency_key") or "")
     expected = _expected_version(posted)
+    payload = read_payload(form, posted)
     try:
         if not key:
             raise ValidationFailed(
@@ -130,7 +132,7 @@ def submit_entry(
         result = service.record(
             student,
             kind,
-            read_payload(form, posted),
+            payload,
             idempotency_key=key,
             expected_version=expected,
             actor=actor,
@@ -145,7 +147,9 @@ def submit_entry(
         fresh = str(uuid.uuid4())
         return _again(request, actor, service, student, form, posted, fresh, 422, general=general)
     except ValidationFailed as exc:
-        errors, general = errors_by_field(form, exc.problems)
+        # The same refusals, read from pydantic's type codes rather than its English.
+        problems = (plain_problems(form, payload) if key else ()) or exc.problems
+        errors, general = errors_by_field(form, problems)
         if not errors and not general:
             general = [exc.detail]
         return _again(
