@@ -3,13 +3,18 @@
 Sections: where I studied, my timeline, advice and agreed actions, the Gatsby
 Benchmarks met and still to come (``RecordExport.attainment``: the rules the
 projections run, over the exported events, as of the export day), destinations,
-corrections, who has read the record, and how to check it is genuine (chain
-head, signed checkpoint, key id).  A PDF is assembled in memory before it
-is written; the entries are read once, without their proofs.
+corrections, and who has looked at the record (counts by role).  It is written for
+the student and whoever they show it to, so it carries no internal names: benchmark
+parts in words (``readable.part_words``), no reader ids, no log origin, and instead of
+the chain head and signed checkpoint one sentence pointing to the JSON export, which
+carries them and verifies offline.  A PDF is assembled in memory before it is written;
+the entries are read once, without their proofs.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Set
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -21,15 +26,27 @@ from api.render.readable import (
     ACTIVITY_KINDS,
     DESTINATION_KINDS,
     ReadableEntry,
+    part_words,
     readable_entries,
     registration,
     summary,
 )
 from api.render.readable import day as _day
-from ledger.domain.evidence.bundle import b64
 from ledger.service.export import ExportHeader, RecordExport
 from projections.rules import Attainment, State
 
+READERS = {  # who looked, as the student would say it; counted, never named
+    "student": "You",
+    "adviser": "Careers advisers",
+    "careers_leader": "Careers leaders",
+    "auditor": "Auditors",
+    "data_protection_officer": "Data protection officers",
+    "system": "The school's own systems (imports and exports)",
+}
+VERIFY = (
+    "You can check that this record is genuine, and has not been changed, with its JSON "
+    "export from the same place as this PDF."
+)
 STATE_WORDS = {
     State.MET: "Met",
     State.ON_TRACK: "Still to come",
@@ -66,7 +83,7 @@ class PdfRenderer:
         events = [_compact(e) for e in export.events()]
         entries = readable_entries(events)
         as_of = datetime.fromisoformat(header.exported_at).date()
-        footer = f"My careers record, exported {_day(as_of)} from {header.origin}"
+        footer = f"My careers record, exported {_day(as_of)}"
         doc = Layout(footer, needs_unicode=_beyond_latin1(entries))
         _title(doc, entries, header, as_of)
         _studied(doc, entries)
@@ -76,7 +93,8 @@ class PdfRenderer:
         _destinations(doc, entries)
         _corrections(doc, entries)
         _reads(doc, export.access_log())
-        _verification(doc, header)
+        doc.ln(2)
+        doc.para(VERIFY)
         out.write(bytes(doc.output()))
 
 
@@ -90,15 +108,15 @@ def _title(doc: Layout, entries: list[ReadableEntry], header: ExportHeader, as_o
     born = _day(person.get("date_of_birth"))
     doc.para("  |  ".join([f"Born {born}" if born else "", *ids]).strip(" |"))
     doc.para(
-        f"Exported on {_day(as_of)} from {header.origin}. It holds {header.event_count} entries; "
+        f"Exported on {_day(as_of)}. It holds {header.event_count} entries; "
         "entries brought from an earlier school or college say where they came from."
     )
 
 
 def _where(entry: ReadableEntry) -> str:
-    if entry.origin:
-        place = (entry.provenance or {}).get("origin_institution_id") or entry.origin
-        return f"imported from {place}"
+    if entry.origin:  # the earlier ledger's log origin is for the auditor, not shown here
+        place = (entry.provenance or {}).get("origin_institution_id")
+        return f"brought from {place}" if place else "brought from an earlier school"
     return f"recorded by {entry.institution_id}" if entry.institution_id else ""
 
 
@@ -166,13 +184,13 @@ def _advice(doc: Layout, entries: list[ReadableEntry]) -> None:
 def _benchmarks(doc: Layout, attainment: Attainment) -> None:
     doc.heading("Gatsby Benchmarks: met and still to come")
     doc.para(
-        f"Rule set {attainment.ruleset}, as of {_day(attainment.as_of)}. Benchmark 1 is about "
+        f"{_edition(attainment.ruleset)}, as of {_day(attainment.as_of)}. Benchmark 1 is about "
         "the whole school's programme, so it is not shown for one student."
     )
     rows = []
     for result in attainment.benchmarks:
         parts = "; ".join(
-            f"{p.part.replace('_', ' ')}: {STATE_WORDS[p.state].lower()}" for p in result.parts
+            f"{part_words(p.part)}: {STATE_WORDS[p.state].lower()}" for p in result.parts
         )
         rows.append([f"{result.benchmark} {result.title}", STATE_WORDS[result.state], parts])
     doc.table(("Benchmark", "Overall", "Parts"), (62, 26, 102), rows)
@@ -196,39 +214,38 @@ def _corrections(doc: Layout, entries: list[ReadableEntry]) -> None:
     )
 
 
+def _edition(ruleset: str) -> str:
+    found = re.fullmatch(r"gatsby-(\d{4})", ruleset)
+    return f"The {found.group(1)} edition of the benchmarks" if found else "The benchmarks"
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
 def _reads(doc: Layout, reads: Iterable[dict[str, Any]]) -> None:
+    """How many times each kind of person has looked, and when last: no ids, no purposes."""
+    times: Counter[str] = Counter()
+    last: dict[str, str] = {}
+    for read in reads:
+        role = str(read["role"])
+        times[role] += 1
+        last[role] = max(last.get(role, ""), str(read["accessed_at"]))
     doc.heading("Who has looked at my record")
+    if not times:
+        doc.para("No one has looked at this record yet.")
+        return
+    doc.para(
+        "Every time someone opens or exports this record it is logged. "
+        f"It has been looked at {_times(sum(times.values()))}:"
+    )
+    order = [*READERS, *sorted(set(times) - set(READERS))]
     doc.table(
-        ("When", "Who (role and id)", "Institution", "Why"),
-        (44, 70, 30, 46),
+        ("Who", "How many times", "Most recently"),
+        (80, 40, 70),
         (
-            [
-                str(r["accessed_at"])[:19].replace("T", " "),
-                f"{str(r['role']).replace('_', ' ')} {r['actor_id']}",
-                r.get("institution_id") or "",
-                str(r["purpose"]).replace("_", " "),
-            ]
-            for r in reads
+            [READERS.get(role, role.replace("_", " ").capitalize()), times[role], _day(last[role])]
+            for role in order
+            if role in times
         ),
     )
-
-
-def _verification(doc: Layout, header: ExportHeader) -> None:
-    doc.heading("Checking this record is genuine")
-    checkpoint = header.checkpoint
-    doc.para(
-        "Every entry is chained to the one before it and logged in a signed, append-only log. "
-        "The JSON export of this record can be checked by anyone, offline, with the public key "
-        "below (careers-ledger verify-export)."
-    )
-    lines = [
-        ("Log", header.origin),
-        ("Signing key id", header.key_id),
-        ("Public key", header.public_key),
-        ("Entries", str(header.event_count)),
-        ("Chain head", b64(header.head) if header.head else "(no entries)"),
-        ("Signed checkpoint", f"tree size {checkpoint.size}, root {b64(checkpoint.root)}"),
-        ("Student id", str(header.student_id)),
-    ]
-    for label, value in lines:
-        doc.para(f"{label}: {value}", size=8)

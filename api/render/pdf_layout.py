@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.prefs import ViewerPreferences
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 LINE = 4.5
@@ -50,7 +51,13 @@ class Layout(FPDF):
         )
         self._widths: dict[tuple[str, float, str], float] = {}
         self.set_auto_page_break(True, margin=15)
+        # What fpdf2 can mark: the language (en-GB, for screen readers), the title shown
+        # in the window, and each heading as a bookmark.  It writes no tagged structure
+        # (headings, paragraphs, tables) for text, so the PDF is not PDF/UA.
+        self.set_lang("en-GB")
         self.set_title("My careers record")
+        self.set_creator("Careers Ledger")
+        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.add_page()
         self.style(9)
 
@@ -116,6 +123,10 @@ class Layout(FPDF):
     def heading(self, text: str) -> None:
         self.ln(3)
         self.style(13, bold=True)
+        if self.get_y() + 8 > self.page_break_trigger:
+            self.add_page()
+            self.style(13, bold=True)
+        self.start_section(self.text_of(text))  # a bookmark, on the page the heading is on
         self.cell(0, 8, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
         self.style(9)
 

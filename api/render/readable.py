@@ -111,6 +111,35 @@ PROVIDER_TYPES = {
 }
 
 
+PART_WORDS = {
+    "by_14": "By the end of Year 9",
+    "by_16": "By the end of Year 11",
+    "by_18": "By the end of Year 13",
+    "by_16_y7_9": "Years 7 to 9",
+    "by_16_y10_11": "Placement in Years 10 and 11",
+    "ks3": "Key stage 3 (Years 7 to 9)",
+    "ks4": "Key stage 4 (Years 10 and 11)",
+    "ks5": "Key stage 5 (Years 12 and 13)",
+    "y8_9": "Years 8 and 9",
+    "y10_11": "Years 10 and 11",
+    "y12_13": "Years 12 and 13",
+    "advice_recorded": "Advice written down",
+    "records_integrated": "Record from an earlier school or college brought in",
+    "one_to_one": "One-to-one",
+}
+
+
+def part_words(part: str) -> str:
+    """A benchmark part (``by_16_y7_9``, ``y9``, ``destinations_y1``) in a student's words."""
+    if part in PART_WORDS:
+        return PART_WORDS[part]
+    if part.startswith("y") and part[1:].isdigit():
+        return f"Year {part[1:]}"
+    if part.startswith("destinations_y") and part[14:].isdigit():
+        return f"Destination recorded, year {part[14:]} after leaving"
+    return part.replace("_", " ").capitalize()
+
+
 def _yes(value: Any) -> bool:
     return bool(value)
 

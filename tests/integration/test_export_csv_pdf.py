@@ -1,10 +1,13 @@
 """A student's record as a spreadsheet and as 'My careers record' (PDF): corrections
-applied, withdrawn entries marked, who read it, and how to check it is genuine."""
+applied, withdrawn entries marked, who read it; the PDF in plain words for the student
+(benchmark parts named, readers counted by role, the proofs left to the JSON export)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import datetime
 from uuid import UUID
 
 import pypdf
@@ -13,7 +16,9 @@ import pytest
 from api.bootstrap import Ledger
 from api.render import RENDERERS
 from api.render.csv import COLUMNS
+from api.render.pdf import VERIFY
 from api.render.pdf_layout import unicode_font
+from api.render.readable import part_words
 from ledger.domain.access import Actor
 from ledger.domain.evidence.bundle import b64
 from ledger.domain.vocabulary import Role
@@ -140,18 +145,85 @@ def test_the_pdf_shows_benchmarks_met_and_still_to_come(ledger: Ledger, amara: U
     assert "Still to come" in benchmarks
 
 
-def test_the_pdf_carries_the_verification_details_of_the_export(
+def test_the_pdf_leaves_the_proofs_to_the_json_export_and_names_no_log_or_key(
     ledger: Ledger, amara: UUID
 ) -> None:
     prepared = export_record(ledger.service, ledger.evidence, amara, actor=ADVISER)
     out = io.BytesIO()
     RENDERERS["pdf"].render(prepared, out)
-    text = pdf_text(out.getvalue()).replace("\n", "")
+    text = pdf_text(out.getvalue())
+    flat = text.replace("\n", "")
     header = prepared.header
     assert header.head is not None
-    assert f"Chain head: {b64(header.head)}" in text
-    assert f"Signing key id: {header.key_id}" in text
-    assert f"tree size {header.checkpoint.size}, root {b64(header.checkpoint.root)}" in text
+    for internal in (
+        b64(header.head),
+        b64(header.checkpoint.root),
+        header.key_id,
+        header.public_key,
+        header.origin,
+        str(amara),
+    ):
+        assert internal not in flat, internal
+    for word in ("Chain head", "checkpoint", "Signing key", "Public key", "tree size", "http"):
+        assert word.lower() not in flat.lower(), word
+    assert " ".join(VERIFY.split()) in " ".join(text.split())
+
+
+def test_the_pdf_says_who_looked_in_counts_by_role_with_no_ids(ledger: Ledger, amara: UUID) -> None:
+    student = Actor("amara-own-id", Role.STUDENT, student_id=amara)
+    ledger.service.history(amara, actor=student)
+    rendered(ledger, amara, "pdf")  # one more read by the adviser, logged
+    text = pdf_text(rendered(ledger, amara, "pdf"))
+    looked = text.split("Who has looked at my record")[1]
+    reads = list(export_record(ledger.service, ledger.evidence, amara, actor=ADVISER).access_log())
+    for read in reads:
+        assert str(read["actor_id"]) not in text
+    assert "adviser-1" not in text
+    assert "amara-own-id" not in text
+    advisers = sum(1 for r in reads if r["role"] == "adviser") - 1  # not the read just made
+    assert f"Careers advisers {advisers}" in looked
+    assert "You 1" in looked
+
+
+def test_the_pdf_names_benchmark_parts_in_words_not_rule_keys(ledger: Ledger, amara: UUID) -> None:
+    prepared = export_record(ledger.service, ledger.evidence, amara, actor=ADVISER)
+    out = io.BytesIO()
+    RENDERERS["pdf"].render(prepared, out)
+    text = " ".join(pdf_text(out.getvalue()).split())
+    as_of = datetime.fromisoformat(prepared.header.exported_at).date()
+    parts = {p.part for b in prepared.attainment("gatsby-2025", as_of).benchmarks for p in b.parts}
+    assert {"by_16_y7_9", "records_integrated", "y9"} <= parts
+    for part in parts:
+        assert not re.search(rf"\b{re.escape(part)}\b", text), part
+        assert part_words(part) in text, part
+    assert "Years 7 to 9: " in text
+    assert "gatsby-2025" not in text
+    assert "The 2025 edition of the benchmarks" in text
+
+
+def test_every_part_of_every_rule_set_has_words_for_the_student() -> None:
+    keys = ["by_14", "by_16", "by_18", "by_16_y7_9", "by_16_y10_11", "advice_recorded"]
+    keys += ["records_integrated", "ks3", "ks4", "ks5", "y7", "y13", "destinations_y1"]
+    keys += ["y8_9", "y10_11", "y12_13", "one_to_one"]
+    for key in keys:
+        words = part_words(key)
+        assert "_" not in words
+        assert words != key
+        assert words[0].isupper()
+
+
+def test_the_pdf_is_marked_as_british_english_with_its_title_and_bookmarks(
+    ledger: Ledger, amara: UUID
+) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(rendered(ledger, amara, "pdf")))
+    catalogue = reader.trailer["/Root"]
+    assert catalogue["/Lang"] == "en-GB"
+    assert bool(catalogue["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata is not None
+    assert reader.metadata.title == "My careers record"
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "Advice and agreed actions" in titles
+    assert "Who has looked at my record" in titles
 
 
 def test_a_student_exports_their_own_record_as_csv_and_pdf(ledger: Ledger, amara: UUID) -> None:
