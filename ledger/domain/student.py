@@ -29,6 +29,19 @@ _ENTRY_FIELDS = frozenset(f.name for f in fields(StudentEvent)) - {
 """What ``StudentRecord.trigger_event`` must be given for an entry event."""
 
 
+def scoped_key(institution_id: str | None, idempotency_key: str) -> str:
+    """An idempotency key as the record remembers it: within the institution that sent it.
+
+    Events store the key and the institution side by side (unchanged); only this
+    derived state combines them, so one institution's key never replays, refuses
+    or reveals another's entry on a record both hold.  The separator is not a
+    printable character, so no key can spell another institution's scope.
+    """
+    if institution_id is None:
+        return idempotency_key
+    return f"{institution_id}\x1f{idempotency_key}"
+
+
 class StudentRecord(Aggregate):
     """Everything recorded about one student's careers education."""
 
@@ -61,7 +74,7 @@ class StudentRecord(Aggregate):
         self.erased = False
         if idempotency_key is not None:
             digest = payload_digest(StudentRegistered.KIND, occurred_on, data)
-            self.idempotency[idempotency_key] = (1, digest)
+            self.idempotency[scoped_key(institution_id, idempotency_key)] = (1, digest)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> StudentRecord:
         # The repository hands out copies of cached records; every container of
@@ -151,14 +164,21 @@ class StudentRecord(Aggregate):
         self._pending_events.append(event)
 
     def earlier_result(
-        self, idempotency_key: str, kind: str, occurred_on: date, data: dict[str, Any]
+        self,
+        idempotency_key: str,
+        institution_id: str | None,
+        kind: str,
+        occurred_on: date,
+        data: dict[str, Any],
     ) -> int | None:
-        """Sequence already recorded under this key, or None when the key is new.
+        """Sequence this institution already recorded under this key, or None when new to it.
 
         The same key with different content is refused: a client must never
-        have one key stand for two different facts.
+        have one key stand for two different facts.  Keys are the sending
+        institution's own (:func:`scoped_key`): another institution's use of the
+        same key is neither replayed nor refused here.
         """
-        seen = self.idempotency.get(idempotency_key)
+        seen = self.idempotency.get(scoped_key(institution_id, idempotency_key))
         if seen is None:
             return None
         if seen[1] != payload_digest(kind, occurred_on, data):
@@ -205,4 +225,5 @@ class StudentRecord(Aggregate):
             self.institutions.append(event.institution_id)
         if event.idempotency_key is not None:
             digest = payload_digest(event.KIND, event.occurred_on, event.data)
-            self.idempotency[event.idempotency_key] = (event.originator_version, digest)
+            scoped = scoped_key(event.institution_id, event.idempotency_key)
+            self.idempotency[scoped] = (event.originator_version, digest)

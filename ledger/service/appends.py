@@ -42,6 +42,7 @@ from ledger.service.commands import (
     Entry,
     check_idempotency_key,
     entry_of,
+    legacy_registration_stream_id,
     registration_stream_id,
     validation_failed,
 )
@@ -53,6 +54,13 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 30
 RETRY_PAUSE = 0.002  # seconds, doubled after each lost race up to RETRY_PAUSE_MAX, jittered
 RETRY_PAUSE_MAX = 0.05
+# One answer for a UPN or ULN the ledger holds, whoever holds it (docs/privacy.md).
+DUPLICATE_DETAIL = (
+    "this pupil cannot be registered here with this {kind}: if the pupil is on your roll, "
+    "search for them (POST /students/search) and add to their record; if they joined from "
+    "another school, that school records their enrolment with you, or you import the record "
+    "it exports (a transition import); otherwise ask your data protection officer"
+)
 
 
 class Writer(Protocol):
@@ -188,7 +196,9 @@ class Appends:
             target_kind = student.kind_of(int(prepared.data["amends_sequence"]))
             access.check_amend(actor, command.kind, target_kind)
         if key is not None:
-            earlier = student.earlier_result(key, command.kind, prepared.occurred_on, prepared.data)
+            earlier = student.earlier_result(
+                key, actor.institution_id, command.kind, prepared.occurred_on, prepared.data
+            )
             if earlier is not None:
                 return Appended(student.id, earlier, command.kind, True)
         if command.expected_version is not None and command.expected_version != student.version:
@@ -212,28 +222,65 @@ class Appends:
         command = prepared.command
         key = command.idempotency_key
         access.check_register(actor)
-        student_id = command.student_id or (registration_stream_id(key) if key else uuid.uuid4())
+        student_id = command.student_id or (
+            registration_stream_id(actor.institution_id, key) if key else uuid.uuid4()
+        )
         # Assume the stream is new: if it is not (a retried registration), the unique
         # (stream, version) key refuses the save and the retry reads it and replays.
         existing = students.get(student_id) or (self.load(student_id) if retrying else None)
         if existing is not None:
-            earlier = (
-                existing.earlier_result(key, "registration", prepared.occurred_on, prepared.data)
-                if key
-                else None
-            )
+            earlier = self._earlier_registration(existing, prepared, actor)
             if earlier is None:
                 raise DuplicateStudent("a student stream with this id already exists")
             access.check_read(actor, existing)
             return Appended(student_id, earlier, "registration", True)
         if retrying:
-            # The unique identifier index refused the first attempt, or a race
-            # did: now say which, without revealing the identifier.
+            # The unique identifier index refused the first attempt, or a race did.
+            legacy = self._registered_before_upgrade(prepared, actor)
+            if legacy is not None:
+                return legacy
+            # Now refuse, without revealing the identifier or who holds it.
             self._check_identifiers_free(prepared.data)
         students[student_id] = StudentRecord.register(
             student_id=student_id, **_recorded(prepared, actor, now)
         )
         return Appended(student_id, 1, "registration", False)
+
+    @staticmethod
+    def _earlier_registration(
+        existing: StudentRecord, prepared: _Prepared, actor: Actor
+    ) -> int | None:
+        key = prepared.command.idempotency_key
+        if key is None:
+            return None
+        return existing.earlier_result(
+            key, actor.institution_id, "registration", prepared.occurred_on, prepared.data
+        )
+
+    def _registered_before_upgrade(self, prepared: _Prepared, actor: Actor) -> Appended | None:
+        """A retry of a registration whose stream id came from its key alone.
+
+        Before ids were scoped by institution, ``registration_stream_id`` used the
+        key only.  A retry of such a registration derives the new id, finds no
+        stream there and is refused by the identifier index (every registration
+        carries a UPN or ULN); it lands here and replays, for the institution
+        that made it only.  Another institution's stream under that id is not
+        its retry: ``earlier_result`` compares keys within the institution.
+        """
+        key = prepared.command.idempotency_key
+        if key is None or prepared.command.student_id is not None:
+            return None
+        if actor.institution_id is None:
+            return None  # the system actor's ids never changed
+        legacy_id = legacy_registration_stream_id(key)
+        legacy = self.load(legacy_id)
+        if legacy is None:
+            return None
+        earlier = self._earlier_registration(legacy, prepared, actor)
+        if earlier is None:
+            return None
+        access.check_read(actor, legacy)
+        return Appended(legacy_id, earlier, "registration", True)
 
     # -- validation ---------------------------------------------------------
     def _prepare(self, command: Command, today: date) -> _Prepared:
@@ -292,7 +339,13 @@ class Appends:
         data["changes"] = {name: validated[name] for name in changes}
 
     def _check_identifiers_free(self, data: dict[str, Any]) -> None:
+        """Refuse a registration whose UPN or ULN the ledger already holds.
+
+        One answer whoever holds it, this institution or another: it neither
+        names the institution nor says that one exists, and it tells staff what
+        to do either way (docs/privacy.md, "Registration across institutions").
+        """
         for kind in ("upn", "uln"):
             value = data.get(kind)
             if value and self.app.lookup(kind, value) is not None:
-                raise DuplicateStudent(f"a student with this {kind.upper()} is already registered")
+                raise DuplicateStudent(DUPLICATE_DETAIL.format(kind=kind.upper()))

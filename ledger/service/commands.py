@@ -1,9 +1,10 @@
 """What the use cases take and give back: commands, results and a record's entries.
 
 Also the rules every entry point shares about them: how a registration's
-stream id follows from its idempotency key (the MIS and transition imports
-derive the same ids), what an idempotency key may be, how a student id is
-read from text, and how a payload's validation errors become field problems.
+stream id follows from its idempotency key and the registering institution
+(the MIS and transition imports derive the same ids), what an idempotency key
+may be, how a student id is read from text, and how a payload's validation
+errors become field problems.
 """
 
 from __future__ import annotations
@@ -67,12 +68,28 @@ class History:
     entries: list[Entry] = field(default_factory=list)
 
 
-def registration_stream_id(idempotency_key: str) -> UUID:
-    """The stream a registration with this idempotency key creates.
+def registration_stream_id(institution_id: str | None, idempotency_key: str) -> UUID:
+    """The stream a registration with this idempotency key creates at this institution.
 
     A retried registration derives the same id, collides with the stream its
     first attempt created and replays instead of creating a twin.  Imports
     spell their keys from the source row, so a re-run finds the same streams.
+    The institution is part of the id, so one institution's key can never name,
+    replay or reveal another's registration (docs/privacy.md, "Registration
+    across institutions").  Without an institution (the system actor) the id
+    is the key's alone: the derivation every stream was created under before.
+    """
+    if institution_id is None:
+        return legacy_registration_stream_id(idempotency_key)
+    scope = uuid.uuid5(REGISTRATION_NAMESPACE, f"institution:{institution_id}")
+    return uuid.uuid5(scope, idempotency_key)
+
+
+def legacy_registration_stream_id(idempotency_key: str) -> UUID:
+    """The id a registration's key gave before ids were scoped by institution.
+
+    Streams created then keep it; a retry after the upgrade finds them here
+    (``Appends._register``) and replays only for the institution that created them.
     """
     return uuid.uuid5(REGISTRATION_NAMESPACE, idempotency_key)
 

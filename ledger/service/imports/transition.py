@@ -179,7 +179,7 @@ class TransitionImport:
         mapping: dict[int, int] = {}
         if local is None:
             key = f"{prefix}/1"
-            plan = _Plan(registration_stream_id(key), registered=True)
+            plan = _Plan(registration_stream_id(actor.institution_id, key), registered=True)
             payload = _payload(registration, mapping, report)
             assert payload is not None
             plan.commands.append(

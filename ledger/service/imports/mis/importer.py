@@ -160,7 +160,9 @@ class _Matcher:
 
     def _students_row(self, row: PlannedRow, student_id: UUID | None) -> _Ready | RejectedRow:
         if student_id is None:
-            new_id = registration_stream_id(row.idempotency_key("students", 0))
+            new_id = registration_stream_id(
+                self.actor.institution_id, row.idempotency_key("students", 0)
+            )
             return _Ready(row, tuple(students.new_student_commands(row, new_id)))
         try:
             history = self.service.history(student_id, actor=self.actor)
