@@ -164,3 +164,48 @@ def test_one_table_translates_pydantic_errors_by_their_type_code() -> None:
     # The ledger's own rules are already written in plain words: kept as they are.
     rule = {"type": "value_error", "ctx": {"error": ValueError("must be in 1990 or later")}}
     assert plain_reason(rule) == "must be in 1990 or later"
+
+
+def test_the_adviser_name_and_level_are_remembered_for_the_user_who_typed_them(
+    ledger: Ledger, client: TestClient
+) -> None:
+    first, _ = register(ledger, SCHOOL_A)
+    second, _ = register(ledger, SCHOOL_A)
+    csrf = signed_in(client, ledger.tokens.create_user("adviser", SCHOOL_A).token)
+    blank = client.get(f"/students/{first}/record/guidance_interview").text
+    assert not _value_of(blank, "adviser_name")
+
+    refused = _interview(csrf, ledger.service.version_of(first), duration_minutes="1")
+    assert (
+        client.post(f"/students/{first}/record/guidance_interview", data=refused).status_code == 422
+    )
+    assert not _value_of(
+        client.get(f"/students/{second}/record/guidance_interview").text, "adviser_name"
+    )
+
+    sent = _interview(csrf, ledger.service.version_of(first))
+    assert client.post(f"/students/{first}/record/guidance_interview", data=sent).status_code == 303
+    for kind in ("guidance_interview", "guidance_interview_not_taken"):
+        page = client.get(f"/students/{second}/record/{kind}").text
+        assert _value_of(page, "adviser_name") == "Sam Okafor"
+        assert _value_of(page, "adviser_qualification_level") == "6"
+
+    changed = _interview(
+        csrf,
+        ledger.service.version_of(second),
+        adviser_name="Sam Okafor-Reid",
+        adviser_qualification_level="7",
+    )
+    assert (
+        client.post(f"/students/{second}/record/guidance_interview", data=changed).status_code
+        == 303
+    )
+    page = client.get(f"/students/{first}/record/guidance_interview").text
+    assert _value_of(page, "adviser_name") == "Sam Okafor-Reid"
+    assert _value_of(page, "adviser_qualification_level") == "7"
+
+    # Another adviser starts blank: the preference is this user's alone.
+    with TestClient(create_app(ledger=ledger), follow_redirects=False) as other:
+        signed_in(other, ledger.tokens.create_user("adviser", SCHOOL_A).token)
+        page = other.get(f"/students/{first}/record/guidance_interview").text
+        assert not _value_of(page, "adviser_name")

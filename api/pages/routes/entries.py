@@ -31,6 +31,7 @@ from api.pages.forms import (
 from api.pages.record import REFLECTABLE, STAFF_KINDS, STUDENT_KINDS, _as_export_event
 from api.pages.web import PageRoute, redirect, render
 from api.render.readable import readable_entries, summary
+from api.store.preferences import AdviserDetails, PreferenceStore
 from ledger.domain import access
 from ledger.domain.errors import (
     FieldProblem,
@@ -38,10 +39,13 @@ from ledger.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from ledger.domain.events import EVENT_CLASSES
 from ledger.service.commands import History, parse_student_id
 
 router = APIRouter(route_class=PageRoute)
 PAGE_KINDS = frozenset(STAFF_KINDS + STUDENT_KINDS)
+# The adviser's own details, retyped on every interview otherwise: remembered per user.
+ADVISER_FIELDS = ("adviser_name", "adviser_qualification_level")
 StudentPath = Annotated[str, Path(max_length=64)]
 KindPath = Annotated[str, Path(max_length=40)]
 
@@ -102,6 +106,12 @@ def entry_page(
     history = service.history(parse_student_id(student_id), actor=actor)
     today = service.clock.now().date().isoformat()
     values = default_values(form, today)
+    if _asks_adviser(form):
+        remembered = _preferences(request).adviser(actor.id)
+        if remembered is not None:
+            values["adviser_name"] = remembered.name or ""
+            level = remembered.qualification_level
+            values["adviser_qualification_level"] = "" if level is None else str(level)
     if about is not None:
         values["about_sequence"] = str(about)
     context = _context(history, form, today=today, values=values, key=str(uuid.uuid4()))
@@ -165,8 +175,30 @@ def submit_entry(
             general=general,
             keep_version=expected,
         )
+    if _asks_adviser(form):
+        _remember_adviser(request, actor.id, form, payload)
     suffix = "&replayed=1" if result.replayed else ""
     return redirect(f"/students/{student}?recorded={result.sequence}{suffix}#recorded")
+
+
+def _asks_adviser(form: EntryForm) -> bool:
+    return set(ADVISER_FIELDS) <= form.field_names()
+
+
+def _preferences(request: Request) -> PreferenceStore:
+    store: PreferenceStore | None = getattr(request.app.state, "page_preferences", None)
+    if store is None:
+        store = PreferenceStore(request.app.state.ledger.engine)
+        request.app.state.page_preferences = store
+    return store
+
+
+def _remember_adviser(request: Request, actor_id: str, form: EntryForm, payload: Any) -> None:
+    """Keep the adviser's details as the ledger stored them (trimmed, a whole number)."""
+    stored = EVENT_CLASSES[form.kind].PAYLOAD.model_validate(payload)
+    level = getattr(stored, "adviser_qualification_level", None)
+    details = AdviserDetails(getattr(stored, "adviser_name", None), level)
+    _preferences(request).remember_adviser(actor_id, details)
 
 
 def _expected_version(posted: FormData) -> int | None:
