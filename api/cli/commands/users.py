@@ -56,17 +56,32 @@ def register(app: typer.Typer) -> None:
         """List users with role, scope and whether they are revoked (tokens are never shown)."""
         with opened_ledger(database_url) as ledger:
             found = ledger.tokens.users()
-        table = Table("role", "institution", "student", "label", "created", "revoked")
-        table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+        from api.render.labels import role_label
+
+        # 77 columns: a user id (36 characters, to copy into users token|revoke) fills its
+        # column's width, so it never wraps; the label and a student user's student id go
+        # under it, the revocation under the creation.
+        table = Table(
+            Column("User", overflow="fold", width=36),
+            Column("Role", overflow="fold", width=10),
+            Column("URN or UKPRN", overflow="fold", width=8),
+            Column("Created, revoked", overflow="fold", width=10),
+            title="Users (tokens are never shown)",
+        )
         for user in found:
+            who = [user.id]
+            if user.label:
+                who.append(user.label)
+            if user.student_id:
+                who += ["for student", str(user.student_id)]
+            when = [user.created_at.strftime("%Y-%m-%d %H:%M")]
+            if user.revoked_at:
+                when.append(f"revoked {user.revoked_at.strftime('%Y-%m-%d %H:%M')}")
             table.add_row(
-                user.id,
-                user.role.value,
+                "\n".join(who),
+                role_label(user.role.value),
                 user.institution_id,
-                str(user.student_id or ""),
-                user.label or "",
-                user.created_at.strftime("%Y-%m-%d %H:%M"),
-                user.revoked_at.strftime("%Y-%m-%d %H:%M") if user.revoked_at else "",
+                "\n".join(when),
             )
         console.print(table)
 

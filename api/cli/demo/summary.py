@@ -18,6 +18,7 @@ from api.cli.demo.catalogue import SCHOOL_NAME, SCHOOL_URN
 from api.cli.demo.runner import DemoStats
 from api.cli.demo.sign_in import SERVE_URL, DemoSignIn
 from api.cli.report_tables import benchmark_table
+from api.render.labels import kind_label
 from ledger.storage.urls import sqlite_path
 
 NEXT_COMMANDS = (
@@ -131,7 +132,7 @@ def _roll_table(stats: DemoStats) -> Table:
 def _kinds_table(stats: DemoStats) -> Table:
     table = Table("kind", "events", title="Events by kind")
     for kind, count in stats.entries_by_kind.items():
-        table.add_row(kind, f"{count:,}")
+        table.add_row(kind_label(kind), f"{count:,}")
     table.add_row("[bold]all[/bold]", f"[bold]{stats.events_written:,}[/bold]")
     return table
 
