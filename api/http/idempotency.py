@@ -17,6 +17,15 @@ from contextlib import contextmanager
 from api.http.problems import IdempotencyKeyInFlight
 
 
+def scope_of(target: str, institution_id: str | None) -> str:
+    """Where a key is unique: one student's stream (or ``registration``) within one institution.
+
+    The ledger keeps idempotency keys per institution, so another school's identical key is
+    a different request and never "in flight" here.
+    """
+    return f"{target}/{institution_id or '-'}"
+
+
 class InFlightKeys:
     def __init__(self) -> None:
         self._claimed: set[tuple[str, str]] = set()
@@ -24,7 +33,11 @@ class InFlightKeys:
 
     @contextmanager
     def claim(self, scope: str, key: str) -> Iterator[None]:
-        """Hold ``key`` within ``scope`` (a student stream, or registration) while appending."""
+        """Hold ``key`` within ``scope`` while appending.
+
+        Routes scope keys as the ledger does: per institution, on one student's stream
+        or among registrations, so another school's identical key is never "in flight".
+        """
         token = (scope, key)
         with self._lock:
             if token in self._claimed:

@@ -69,7 +69,7 @@ class IdempotencyKeyReused(LedgerError):
 class DuplicateStudent(LedgerError):
     code = "duplicate_student"
     status = 409
-    title = "A student with this identifier is already registered"
+    title = "This pupil cannot be registered here with this identifier"
 
 
 class RuleViolation(LedgerError):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from api.bootstrap import Ledger
 from api.http import examples
+from api.http.idempotency import scope_of
 from api.http.routes.entries import APPENDABLE, HANDLED_ELSEWHERE
 from ledger.domain.events import ENTRY_KINDS
 from tests import factories
-from tests.api_support import World, key, world_of
+from tests.api_support import SCHOOL_A, SCHOOL_B, World, key, world_of
 
 INTERVIEW = examples.ENTRIES["guidance_interview"]
 
@@ -86,7 +89,9 @@ def test_the_same_key_with_a_different_body_is_refused_and_writes_nothing(world:
 def test_a_duplicate_arriving_while_the_first_is_in_progress_is_a_409(world: World) -> None:
     headers = {**world.as_("adviser"), **key()}
     in_flight = world.client.app.state.in_flight  # type: ignore[attr-defined]
-    with in_flight.claim(str(world.students["same"]), headers["Idempotency-Key"]):
+    with in_flight.claim(
+        scope_of(str(world.students["same"]), SCHOOL_A), headers["Idempotency-Key"]
+    ):
         response = world.client.post(
             entries_url(world, "guidance_interview"), json=INTERVIEW, headers=headers
         )
@@ -97,6 +102,45 @@ def test_a_duplicate_arriving_while_the_first_is_in_progress_is_a_409(world: Wor
         entries_url(world, "guidance_interview"), json=INTERVIEW, headers=headers
     )
     assert after.status_code == 201
+
+
+def test_another_schools_identical_key_in_progress_does_not_hold_up_a_registration(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = key()
+    service = world.client.app.state.service  # type: ignore[attr-defined]
+    register, entered, release = service.register_student, threading.Event(), threading.Event()
+
+    def held_for_school_b(payload: object, **options: Any) -> object:
+        if options["actor"].institution_id == SCHOOL_B:
+            entered.set()
+            release.wait(10)
+        return register(payload, **options)
+
+    monkeypatch.setattr(service, "register_student", held_for_school_b)
+    answers: list[Any] = []
+    school_b = threading.Thread(
+        target=lambda: answers.append(
+            world.client.post(
+                "/api/v1/students",
+                json=factories.registration(),
+                headers={**world.as_("adviser_b"), **shared},
+            )
+        )
+    )
+    school_b.start()
+    assert entered.wait(10)
+    try:
+        school_a = world.client.post(
+            "/api/v1/students",
+            json=factories.registration(),
+            headers={**world.as_("adviser"), **shared},
+        )
+    finally:
+        release.set()
+        school_b.join(10)
+    assert school_a.status_code == 201
+    assert answers[0].status_code == 201
 
 
 def test_an_append_without_an_idempotency_key_is_refused_naming_the_header(world: World) -> None:

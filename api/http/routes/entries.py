@@ -19,6 +19,7 @@ from api.http.deps import (
     ServiceDep,
     StudentId,
 )
+from api.http.idempotency import scope_of
 from api.http.limits import JsonDepthRoute
 from api.http.routes._append import append_route, appended
 from api.http.schemas import AppendedPublic, CorrectionCreate, RetractionCreate
@@ -72,7 +73,7 @@ def _add_append_route(kind: str) -> None:
         return await appended(
             response,
             in_flight,
-            str(student_id),
+            scope_of(str(student_id), actor.institution_id),
             key,
             lambda: service.record(
                 student_id,
@@ -117,7 +118,7 @@ async def correct_entry(
     return await appended(
         response,
         in_flight,
-        str(student_id),
+        scope_of(str(student_id), actor.institution_id),
         key,
         lambda: service.correct(
             student_id,
@@ -147,7 +148,7 @@ async def retract_entry(
     return await appended(
         response,
         in_flight,
-        str(student_id),
+        scope_of(str(student_id), actor.institution_id),
         key,
         lambda: service.retract(
             student_id,

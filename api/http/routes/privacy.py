@@ -16,6 +16,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import CurrentActor, IdempotencyKey, InFlightDep, ServiceDep, StudentId
+from api.http.idempotency import scope_of
 from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from api.http.routes._append import append_route, appended
@@ -82,7 +83,7 @@ async def erase_student(
     return await appended(
         response,
         in_flight,
-        str(student_id),
+        scope_of(str(student_id), actor.institution_id),
         key,
         lambda: service.erase(student_id, erasure.reason, actor=actor, idempotency_key=key),
     )

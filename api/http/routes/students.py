@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Request, Response
 
 from api.http import examples
 from api.http.deps import CurrentActor, IdempotencyKey, InFlightDep, PageDep, ServiceDep, StudentId
+from api.http.idempotency import scope_of
 from api.http.limits import JsonDepthRoute
 from api.http.problems import responses
 from api.http.routes._append import append_route, appended
@@ -43,7 +44,7 @@ async def register_student(
     return await appended(
         response,
         in_flight,
-        "registration",
+        scope_of("registration", actor.institution_id),
         key,
         lambda: service.register_student(payload, idempotency_key=key, actor=actor),
     )
