@@ -5,6 +5,7 @@ The plan alone, without a database: tests/unit/test_demo_plan.py.
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from collections import Counter, defaultdict
@@ -16,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from api.bootstrap import Ledger, build
@@ -23,6 +25,7 @@ from api.cli.demo.catalogue import SCHOOL_URN
 from api.cli.demo.generate import plan_school
 from api.cli.demo.plan import in_recorded_order
 from api.cli.demo.runner import DemoOptions, DemoStats, LedgerNotEmpty, run_demo
+from api.cli.demo.summary import print_summary
 from api.cli.main import app as cli
 from api.config import Settings
 from ledger.domain.access import Actor
@@ -183,6 +186,52 @@ def test_the_benchmark_reports_show_every_state(school: School) -> None:
     assert {State.MET, State.ON_TRACK, State.AT_RISK, State.NOT_MET} <= seen
 
 
+@pytest.fixture(scope="module")
+def larger_school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
+    """200 pupils: enough for a pupil who left this term and sixth-formers who left in
+    Year 12, where "on roll today" and "left in year X" would disagree with the reports."""
+    folder = tmp_path_factory.mktemp("larger")
+    written = write_demo(f"sqlite:///{folder / 'school.db'}", folder / "k.keys", students=200)
+    yield written
+    written.ledger.close()
+
+
+def test_the_summary_counts_students_and_leavers_as_the_reports_do(larger_school: School) -> None:
+    """One definition each (docs/projections.md, Cohorts and Destinations): students in
+    the academic year, leavers since 1 September included; a leaver cohort is everyone on
+    roll in Year 11 (or 13) that year."""
+    school = larger_school
+    out = io.StringIO()
+    print_summary(school.ledger, school.stats, console=Console(file=out, width=200))
+    printed = out.getvalue()
+    assert "Students in 2025/26: everyone enrolled this academic year" in printed
+    roll = printed.split("year group")[1].split("Events by kind")[0]
+    by_year_group = {int(g): int(n) for g, n in re.findall(r"│ Year (\d+)\s+│ ([\d,]+)", roll)}
+    total = int(re.findall(r"│ all\s+│ ([\d,]+)", roll)[0].replace(",", ""))
+    leavers = sorted(
+        (year, stage.strip(), int(n))
+        for year, stage, n in re.findall(r"│ (\d{4}/\d\d) │ ([^│]+)│ (\d+)", printed)
+    )
+
+    reads = school.ledger.service.reads
+    whole = reads.cohort_report(institution_id=SCHOOL_URN, as_of=TODAY)
+    assert total == whole.students
+    assert f"gatsby-2025: {whole.students:,} students" in printed
+    expected = {
+        g: reads.cohort_report(institution_id=SCHOOL_URN, as_of=TODAY, year_group=g).students
+        for g in range(7, 14)
+    }
+    assert by_year_group == {g: n for g, n in expected.items() if n}
+    assert sum(by_year_group.values()) == total
+    report = reads.destinations_report(institution_id=SCHOOL_URN, as_of=TODAY)
+    stages = {"ks4": "Year 11 leavers", "ks5": "Year 13 leavers"}
+    assert leavers == sorted(
+        (f"{c.leaving_year}/{(c.leaving_year + 1) % 100:02d}", stages[c.stage], c.students)
+        for c in report.cohorts
+    )
+    assert leavers
+
+
 def test_a_ledger_that_already_holds_events_is_refused_and_left_as_it_was(school: School) -> None:
     clock = SimulatedClock(NOW)
     with pytest.raises(LedgerNotEmpty):
@@ -205,7 +254,7 @@ def test_the_demo_command_writes_a_school_and_says_what_to_try_next(tmp_path: Pa
     args = ["demo", "--database-url", url, "--students", "20", "--today", TODAY.isoformat()]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "Students on roll" in result.output
+    assert "Students in 2025/26" in result.output
     assert "careers-ledger verify" in result.output
     assert url in result.output
 

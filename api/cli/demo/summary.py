@@ -18,8 +18,12 @@ from api.cli.demo.catalogue import SCHOOL_NAME, SCHOOL_URN
 from api.cli.demo.runner import DemoStats
 from api.cli.demo.sign_in import SERVE_URL, DemoSignIn
 from api.cli.report_tables import benchmark_table
-from api.render.labels import kind_label
+from api.render.labels import STAGE_LABELS, kind_label
+from api.render.readable import academic
+from ledger.service.reads import CohortReport, DestinationsReport
 from ledger.storage.urls import sqlite_path
+
+YEAR_GROUPS = range(7, 14)
 
 NEXT_COMMANDS = (
     ("careers-ledger report benchmarks", "Gatsby Benchmark attainment, per cohort and per part"),
@@ -49,11 +53,25 @@ def print_summary(
         f"\n[bold]{SCHOOL_NAME}[/bold] (URN {SCHOOL_URN}), seed {stats.seed}, "
         f"today {stats.today:%d %B %Y}"
     )
-    out.print(_roll_table(stats), _kinds_table(stats), _leavers_table(stats))
-    for ruleset in ("gatsby-2014", "gatsby-2025"):
-        report = ledger.service.reads.cohort_report(
-            ruleset=ruleset, institution_id=SCHOOL_URN, as_of=stats.today
-        )
+    # Every figure about students comes from the read use cases the reports use, so the
+    # summary and ``careers-ledger report benchmarks|destinations`` always agree.
+    reads = ledger.service.reads
+    reports = [
+        reads.cohort_report(ruleset=ruleset, institution_id=SCHOOL_URN, as_of=stats.today)
+        for ruleset in ("gatsby-2014", "gatsby-2025")
+    ]
+    out.print(
+        f"Students in {academic(reports[-1].academic_year)}: everyone enrolled this academic "
+        "year, leavers since 1 September included (the benchmark report's cohort). A leaver "
+        "cohort: everyone on roll in Year 11 (or Year 13) that year, staying on or not (the "
+        "destinations report's)."
+    )
+    out.print(
+        _roll_table(ledger, stats, reports[-1]),
+        _kinds_table(stats),
+        _leavers_table(reads.destinations_report(institution_id=SCHOOL_URN, as_of=stats.today)),
+    )
+    for report in reports:
         out.print(benchmark_table(report))
     out.print(
         f"Planned the school in {stats.planning_seconds:.1f} s, wrote {stats.events_written:,} "
@@ -121,11 +139,18 @@ def where(database_url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _roll_table(stats: DemoStats) -> Table:
-    table = Table("year group", "students", title="Students on roll")
-    for year_group, count in stats.roll_by_year_group.items():
-        table.add_row(f"Year {year_group}", f"{count:,}")
-    table.add_row("[bold]all[/bold]", f"[bold]{sum(stats.roll_by_year_group.values()):,}[/bold]")
+def _roll_table(ledger: Ledger, stats: DemoStats, whole: CohortReport) -> Table:
+    """The benchmark report's cohort (docs/projections.md, Cohorts): enrolled this academic
+    year, leavers since 1 September included, by year group."""
+    year = whole.academic_year
+    table = Table("year group", "students", title=f"Students in {academic(year)}")
+    for year_group in YEAR_GROUPS:
+        cohort = ledger.service.reads.cohort_report(
+            institution_id=SCHOOL_URN, as_of=stats.today, year_group=year_group
+        )
+        if cohort.students:
+            table.add_row(f"Year {year_group}", f"{cohort.students:,}")
+    table.add_row("[bold]all[/bold]", f"[bold]{whole.students:,}[/bold]")
     return table
 
 
@@ -137,23 +162,23 @@ def _kinds_table(stats: DemoStats) -> Table:
     return table
 
 
-def _leavers_table(stats: DemoStats) -> Table:
+def _leavers_table(report: DestinationsReport) -> Table:
+    """The destinations report's leaver cohorts: everyone on roll in Year 11 (or 13) that
+    year, staying on or not; a known destination is a year-1 activity on record."""
     table = Table(
         "left in",
-        "stage",
         "cohort",
-        "left the school",
-        "with a destination",
-        title="Leaver cohorts (KS4: everyone who finished Year 11)",
+        "students",
+        "destination known in year 1",
+        title="Leaver cohorts",
     )
-    for cohort in stats.leaver_cohorts:
-        year = cohort.academic_year
+    for cohort in sorted(report.cohorts, key=lambda c: (c.leaving_year, c.stage)):
+        first = cohort.years[0]
         table.add_row(
-            f"{year}/{(year + 1) % 100:02d}",
-            cohort.stage,
+            academic(cohort.leaving_year),
+            STAGE_LABELS[cohort.stage],
             str(cohort.students),
-            str(cohort.left_the_school),
-            str(cohort.with_destination),
+            str(first.started - first.unknown) if first.started else "-",
         )
     return table
 
