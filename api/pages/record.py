@@ -15,11 +15,16 @@ from typing import Any
 from uuid import UUID
 
 from api.bootstrap import Ledger
-from api.render.readable import ReadableEntry, readable_entries, registration, summary
+from api.render.readable import (
+    AMENDMENTS,
+    HiddenByStaff,
+    ReadableEntry,
+    readable_entries,
+    registration,
+    summary,
+)
 from ledger.domain.access import Actor
 from ledger.domain.errors import FieldProblem, ValidationFailed
-from ledger.domain.events import EVENT_CLASSES
-from ledger.domain.vocabulary import Role
 from ledger.service.commands import Entry
 from ledger.service.reads import (
     DEFAULT_RULESET,
@@ -61,13 +66,15 @@ class Gap:
 
 
 @dataclass(frozen=True)
-class HiddenByStaff:
-    """A student's own entry that staff retracted: who (role, user id, school), when and why."""
+class HiddenShown:
+    """A student's own entry staff hid, as the page shows it: who (role, user id, school),
+    when and why.  ``readable.hidden_by_staff`` decides which entries; the role, looked
+    up in the token store, is the page's alone (the exports name no roles for it)."""
 
     role: str
     user_id: str
     institution_id: str | None
-    on: str
+    on: date
     reason: str
 
 
@@ -78,7 +85,7 @@ class Shown:
     entry: ReadableEntry
     text: str
     reflectable: bool
-    hidden: HiddenByStaff | None = None
+    hidden: HiddenShown | None = None
 
 
 @dataclass(frozen=True)
@@ -153,27 +160,17 @@ def _as_export_event(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _hidden_by_staff(
-    ledger: Ledger, entry: ReadableEntry, by_sequence: dict[int, ReadableEntry]
-) -> HiddenByStaff | None:
-    """Who hid a student's own entry, when staff did (the student withdrawing it is not)."""
-    if entry.status != "retracted" or not EVENT_CLASSES[entry.kind].STUDENT_AUTHORED:
+def _shown_hidden(ledger: Ledger, hidden: HiddenByStaff | None) -> HiddenShown | None:
+    """The rule's who, when and why, with the user's role looked up for the page."""
+    if hidden is None:
         return None
-    retractions = [by_sequence[s] for s in entry.amended_by if by_sequence[s].kind == "retraction"]
-    if not retractions:
-        return None
-    retraction = retractions[-1]
-    if retraction.actor is not None and retraction.actor == entry.actor:
-        return None  # the author withdrew it
-    user = ledger.tokens.get_user(retraction.actor) if retraction.actor else None
-    if user is not None and user.role is Role.STUDENT:
-        return None
-    return HiddenByStaff(
+    user = ledger.tokens.get_user(hidden.user_id) if hidden.user_id else None
+    return HiddenShown(
         role=user.role.value if user is not None else "staff",
-        user_id=retraction.actor or "unknown",
-        institution_id=retraction.institution_id,
-        on=retraction.recorded_at[:10],
-        reason=str(retraction.data.get("reason") or ""),
+        user_id=hidden.user_id or "unknown",
+        institution_id=hidden.institution_id,
+        on=hidden.on,
+        reason=hidden.reason,
     )
 
 
@@ -192,13 +189,12 @@ def read_record(
     readable = readable_entries(_as_export_event(e) for e in found.entries)
     person = registration(readable)
     newest_first = sorted(readable, key=lambda r: (r.occurred_on, r.sequence), reverse=True)
-    by_sequence = {r.sequence: r for r in readable}
     shown = [
         Shown(
             r,
             summary(r),
             r.kind in REFLECTABLE and r.live,
-            _hidden_by_staff(ledger, r, by_sequence),
+            _shown_hidden(ledger, r.hidden) if r.kind not in AMENDMENTS else None,
         )
         for r in newest_first
         if r.kind != "registration"

@@ -206,7 +206,7 @@ def _corrections(doc: Layout, entries: list[ReadableEntry]) -> None:
     if not amendments:
         return
     doc.heading("Changes to my record")
-    doc.para("Nothing is ever deleted: a corrected or withdrawn entry stays in the record.")
+    doc.para("Nothing is ever deleted: a corrected, withdrawn or hidden entry stays in the record.")
     doc.table(
         ("Recorded", "Change"),
         (30, 160),

@@ -1,5 +1,9 @@
 """A student's record as a person reads it: corrections applied, retractions marked,
-one plain-English line per entry.  Shared by the CSV and PDF renderers.
+one plain-English line per entry.  Shared by the CSV and PDF renderers and the record page.
+
+A retraction is worded one of two ways.  The student withdrawing an entry is
+"withdrawn" (status ``retracted``); staff hiding the student's own words
+(``hidden_by_staff``, the one rule) is "hidden by staff", with who, when and why.
 
 Corrections name entries that came before them, so the entries (without their
 proofs) are gathered in one pass and then read in order; the JSON bundle is
@@ -14,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from ledger.domain import nccis
+from ledger.domain.events import EVENT_CLASSES
 
 ACTIVITY_KINDS = frozenset(
     {
@@ -35,9 +40,28 @@ DESTINATION_KINDS = frozenset({"intended_destination", "september_guarantee", "d
 AMENDMENTS = frozenset({"correction", "retraction"})
 
 
+@dataclass(frozen=True)
+class HiddenByStaff:
+    """A student's own entry that someone other than its author retracted: staff hid it.
+
+    Who, when and why come from the retraction: its user id and school, the day it was
+    recorded and its reason.  ``sequence`` is the entry hidden, ``retraction`` the
+    entry that hid it."""
+
+    sequence: int
+    retraction: int
+    user_id: str | None
+    institution_id: str | None
+    on: date
+    reason: str
+
+
 @dataclass
 class ReadableEntry:
-    """One entry with its corrections applied (``status`` says what happened to it)."""
+    """One entry with its corrections applied (``status`` says what happened to it:
+    current, corrected, retracted (withdrawn by whoever may) or hidden_by_staff).
+
+    ``hidden`` is set on an entry staff hid and on the retraction that hid it."""
 
     sequence: int
     kind: str
@@ -49,6 +73,7 @@ class ReadableEntry:
     data: dict[str, Any]
     status: str = "current"
     amended_by: list[int] = field(default_factory=list)
+    hidden: HiddenByStaff | None = None
 
     @property
     def live(self) -> bool:
@@ -90,7 +115,44 @@ def readable_entries(events: Iterable[Mapping[str, Any]]) -> list[ReadableEntry]
         elif entry.kind == "retraction" and target is not None:
             target.status = "retracted"
             target.amended_by.append(entry.sequence)
+    for hidden in hidden_by_staff(entries.values()).values():
+        entries[hidden.sequence].status = "hidden_by_staff"
+        entries[hidden.sequence].hidden = entries[hidden.retraction].hidden = hidden
     return [entries[s] for s in sorted(entries)]
+
+
+def hidden_by_staff(entries: Iterable[ReadableEntry]) -> dict[int, HiddenByStaff]:
+    """The student's own entries staff hid, by sequence: the one rule for the page and exports.
+
+    A student-authored entry (``STUDENT_AUTHORED``: reflection, part-time work) whose
+    latest retraction was recorded by someone other than the entry's author.  Only the
+    student or staff may retract such an entry (``check_amend``), so that someone is
+    staff; the author retracting it has withdrawn it."""
+    by_sequence = {e.sequence: e for e in entries}
+    found: dict[int, HiddenByStaff] = {}
+    for entry in by_sequence.values():
+        cls = EVENT_CLASSES.get(entry.kind)
+        if cls is None or not cls.STUDENT_AUTHORED:
+            continue
+        retractions = [
+            by_sequence[s]
+            for s in entry.amended_by
+            if s in by_sequence and by_sequence[s].kind == "retraction"
+        ]
+        if not retractions:
+            continue
+        retraction = retractions[-1]
+        if retraction.actor is not None and retraction.actor == entry.actor:
+            continue  # the author withdrew it
+        found[entry.sequence] = HiddenByStaff(
+            sequence=entry.sequence,
+            retraction=retraction.sequence,
+            user_id=retraction.actor,
+            institution_id=retraction.institution_id,
+            on=date.fromisoformat(retraction.recorded_at[:10]),
+            reason=str(retraction.data.get("reason") or ""),
+        )
+    return found
 
 
 def registration(entries: Iterable[ReadableEntry]) -> dict[str, Any]:
@@ -258,6 +320,9 @@ def summary(entry: ReadableEntry) -> str:
     if kind == "correction":
         fields = ", ".join(sorted(d.get("changes") or {}))
         return f"Corrected entry {d.get('amends_sequence')} ({fields}): {d.get('reason')}"
+    if kind == "retraction" and entry.hidden is not None:
+        h = entry.hidden
+        return f"Hidden by staff: entry {h.sequence} on {day(h.on)}: {h.reason}"
     if kind == "retraction":
         return f"Withdrew entry {d.get('amends_sequence')}: {d.get('reason')}"
     if kind == "prior_record_import":

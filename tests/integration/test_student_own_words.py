@@ -7,11 +7,14 @@ and the record shows it as hidden by staff, with who and why.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 
@@ -107,3 +110,52 @@ def test_staff_hide_a_student_s_reflection_with_a_retraction_shown_as_hidden_by_
         page = client.get(f"/students/{world.students['own']}").text
     assert "Hidden by staff" in page
     assert "Names another student" in page
+
+
+def _exports(world: World) -> tuple[list[dict[str, str]], str]:
+    """The student's own CSV rows and PDF text (whitespace folded), downloaded from the pages."""
+    student = world.students["own"]
+    with _student_pages(world) as client:
+        table = client.get(f"/students/{student}/download/csv")
+        pdf = client.get(f"/students/{student}/download/pdf")
+    assert table.status_code == pdf.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    reader = pypdf.PdfReader(io.BytesIO(pdf.content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    return rows, text
+
+
+def test_the_csv_and_pdf_say_a_reflection_staff_hid_was_hidden_by_staff_with_the_reason(
+    world: World,
+) -> None:
+    sequence = _reflect(world)
+    hidden = _amend(world, "adviser", sequence, "retraction", reason="Names another student")
+    assert hidden.status_code == 201
+    rows, pdf = _exports(world)
+    entry = next(r for r in rows if r["sequence"] == str(sequence))
+    retraction = next(r for r in rows if r["kind"] == "retraction")
+    assert entry["status"] == "hidden_by_staff"
+    assert retraction["summary"].startswith(f"Hidden by staff: entry {sequence}")
+    assert "Names another student" in retraction["summary"]
+    assert "Withdrew" not in " ".join(r["summary"] for r in rows)
+    assert "Hidden by staff" in pdf
+    assert "Names another student" in pdf
+    assert "Withdrew" not in pdf
+    adviser = retraction["actor"]
+    assert adviser  # the CSV names who hid it; the PDF counts readers by role only
+    assert adviser[:8] not in pdf
+
+
+def test_the_csv_and_pdf_still_say_withdrawn_when_the_student_withdrew_their_reflection(
+    world: World,
+) -> None:
+    sequence = _reflect(world)
+    withdrawn = _amend(world, "student", sequence, "retraction", reason="I wrote it twice")
+    assert withdrawn.status_code == 201
+    rows, pdf = _exports(world)
+    entry = next(r for r in rows if r["sequence"] == str(sequence))
+    retraction = next(r for r in rows if r["kind"] == "retraction")
+    assert entry["status"] == "retracted"
+    assert retraction["summary"] == f"Withdrew entry {sequence}: I wrote it twice"
+    assert f"Withdrew entry {sequence}: I wrote it twice" in pdf
+    assert "idden by staff" not in pdf
