@@ -2,8 +2,9 @@
 
 The charts are the same server-drawn SVG the pages show, embedded as vector
 graphics.  DejaVu Sans is used when the system has it (Debian's
-fonts-dejavu); otherwise the core Helvetica font, with text outside Latin-1
-replaced, so the PDF is made either way.
+fonts-dejavu); otherwise the core Helvetica font (Latin-1; dashes become
+hyphens).  A character the font lacks is never dropped or replaced: the pack
+is refused (``PdfCannotShow``), naming what could not be shown.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fpdf import FPDF
 from api.pages import charts
 from api.pages.evidence import EvidencePack
 from api.pages.labels import STATE_LABELS, academic, group_label, percent, points, when
-from api.render.pdf_layout import add_unicode_font
+from api.render.pdf_layout import LATIN_1, add_unicode_font, covered_by, refusal
 
 MONO = "Courier"
 CHART_WIDTH = 180  # mm
@@ -25,6 +26,7 @@ class _Pack(FPDF):
     def __init__(self) -> None:
         super().__init__(format="A4")
         self.family, self.unicode = add_unicode_font(self)
+        self.covers = covered_by(self.family, self.unicode)
         self.set_auto_page_break(True, margin=15)
         self.set_title("Careers evidence pack")
         self.set_creator("Careers Ledger")
@@ -37,15 +39,12 @@ class _Pack(FPDF):
             0, 6, self.safe(f"Careers Ledger evidence pack - page {self.page_no()}"), align="C"
         )
 
-    def safe(self, text: str) -> str:
-        if self.unicode:
-            return text
-        return (
-            text.replace("\u2013", "-")
-            .replace("\u2014", "-")
-            .encode("latin-1", "replace")
-            .decode("latin-1")
-        )
+    def safe(self, text: str, covers: frozenset[int] | None = None) -> str:
+        if not self.unicode or covers is not None:
+            text = text.replace("\u2013", "-").replace("\u2014", "-")
+        if not all(ord(c) in (covers or self.covers[self.family]) for c in text):
+            raise refusal(["the evidence pack's text"], "The dashboard pages show it.")
+        return text
 
     def heading(self, text: str, size: int = 14) -> None:
         self.ln(2)
@@ -66,9 +65,7 @@ class _Pack(FPDF):
 
     def mono(self, text: str) -> None:
         self.set_font(MONO, "", 8)
-        self.multi_cell(
-            0, 4, text.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT"
-        )
+        self.multi_cell(0, 4, self.safe(text, LATIN_1), new_x="LMARGIN", new_y="NEXT")
 
     def chart(self, title: str, svg: str) -> None:
         drawing = charts.for_pdf(svg)

@@ -19,8 +19,6 @@ from collections.abc import Iterable, Mapping, Set
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-import orjson
-
 from api.render.pdf_layout import Layout
 from api.render.readable import (
     ACTIVITY_KINDS,
@@ -56,13 +54,15 @@ STATE_WORDS = {
 }
 
 
-def _beyond_latin1(entries: list[ReadableEntry]) -> bool:
-    text = orjson.dumps([[e.data, e.provenance] for e in entries]).decode()
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _fields(entries: list[ReadableEntry]) -> dict[str, object]:
+    """Every text the PDF may show, by field name (``registration.given_name``,
+    ``reflection.text``): the fonts are chosen, or the PDF refused, from these."""
+    fields: dict[str, list[object]] = {}
+    for entry in entries:
+        for key, value in {**(entry.provenance or {}), **entry.data}.items():
+            fields.setdefault(f"{entry.kind}.{key}", []).append(value)
+        fields.setdefault("institution_id", []).append(entry.institution_id)
+    return dict(fields)
 
 
 def _compact(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ class PdfRenderer:
         entries = readable_entries(events)
         as_of = datetime.fromisoformat(header.exported_at).date()
         footer = f"My careers record, exported {_day(as_of)}"
-        doc = Layout(footer, needs_unicode=_beyond_latin1(entries))
+        doc = Layout(footer, _fields(entries))
         _title(doc, entries, header, as_of)
         _studied(doc, entries)
         _timeline(doc, entries)

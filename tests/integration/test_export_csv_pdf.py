@@ -17,7 +17,7 @@ from api.bootstrap import Ledger
 from api.render import RENDERERS
 from api.render.csv import COLUMNS
 from api.render.pdf import VERIFY
-from api.render.pdf_layout import unicode_font
+from api.render.pdf_layout import PdfCannotShow, cjk_font
 from api.render.readable import part_words
 from ledger.domain.access import Actor
 from ledger.domain.evidence.bundle import b64
@@ -122,7 +122,7 @@ def test_the_pdf_is_my_careers_record_with_advice_benchmarks_and_destinations(
     text = pdf_text(rendered(ledger, amara, "pdf"))
     for expected in (
         "My careers record",
-        "Zoë Łukasiewicz" if unicode_font() else "Zoë ?ukasiewicz",
+        "Zoë Łukasiewicz",
         "Advice and agreed actions",
         "Explore the engineering apprenticeship at the local college.",
         "Agreed: Attend the college open evening",
@@ -232,10 +232,89 @@ def test_a_student_exports_their_own_record_as_csv_and_pdf(ledger: Ledger, amara
     assert "My careers record" in pdf_text(rendered(ledger, amara, "pdf", actor=student))
 
 
-def test_without_a_unicode_font_the_pdf_still_renders_in_latin_1(
+CJK_NAME = ("美玲", "王")
+ARABIC_TEXT = "أريد أن أصبح مهندسة"
+
+
+def a_record_in_other_scripts(ledger: Ledger) -> UUID:
+    """A Chinese name and a reflection written in Arabic: the ledger accepts any script."""
+    service = ledger.service
+    registration = factories.registration(given_name=CJK_NAME[0], family_name=CJK_NAME[1])
+    student = service.register_student(registration, actor=ADVISER).student_id
+    service.record(student, "enrolment", factories.enrolment(), actor=ADVISER)
+    own = Actor("wang", Role.STUDENT, student_id=student)
+    service.record(
+        student, "reflection", {"occurred_on": "2024-10-04", "text": ARABIC_TEXT}, actor=own
+    )
+    return student
+
+
+def refusal(ledger: Ledger, student: UUID) -> PdfCannotShow | None:
+    try:
+        rendered(ledger, student, "pdf")
+    except PdfCannotShow as refused:
+        return refused
+    return None
+
+
+def test_a_cjk_name_and_arabic_text_are_shown_or_the_pdf_is_refused_never_dropped(
+    ledger: Ledger,
+) -> None:
+    student = a_record_in_other_scripts(ledger)
+    refused = refusal(ledger, student)
+    if refused is not None:
+        assert {p.field for p in refused.problems} <= {
+            "registration.given_name",
+            "registration.family_name",
+            "reflection.text",
+        }
+        assert "JSON or CSV export" in refused.detail
+        return
+    text = pdf_text(rendered(ledger, student, "pdf"))
+    for characters in (*CJK_NAME, *ARABIC_TEXT.split()):
+        assert all(c in text for c in characters), characters
+
+
+@pytest.mark.skipif(not cjk_font(), reason="no CJK font installed (Debian's fonts-droid-fallback)")
+def test_with_debians_fallback_fonts_the_cjk_name_and_arabic_text_are_in_the_pdf(
+    ledger: Ledger,
+) -> None:
+    student = a_record_in_other_scripts(ledger)
+    text = pdf_text(rendered(ledger, student, "pdf"))
+    assert "".join(CJK_NAME) in text.replace(" ", "") or all(c in text for c in "美玲王")
+    assert all(c in text for c in ARABIC_TEXT.replace(" ", ""))
+
+
+def test_without_fallback_fonts_a_script_no_font_covers_is_refused_naming_the_field(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.render.pdf_layout.FALLBACK_FONTS", ())
+    student = a_record_in_other_scripts(ledger)
+    refused = refusal(ledger, student)
+    assert refused is not None
+    fields = {p.field for p in refused.problems}
+    assert "registration.given_name" in fields
+    assert "registration.family_name" in fields
+    assert "cannot show" in refused.detail
+    assert "JSON or CSV export" in refused.detail
+    assert not any(c in refused.detail for c in "美玲王")  # names the field, never the value
+
+
+def test_without_any_unicode_font_text_beyond_latin_1_is_refused_not_replaced(
     ledger: Ledger, amara: UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("api.render.pdf_layout.FONT_DIRS", ())
-    text = pdf_text(rendered(ledger, amara, "pdf"))
-    assert "Zoë ?ukasiewicz" in text
-    assert "Advice and agreed actions" in text
+    refused = refusal(ledger, amara)
+    assert refused is not None
+    assert {p.field for p in refused.problems} == {"registration.family_name"}  # the Ł
+
+
+def test_a_latin_1_record_without_any_unicode_font_still_renders_in_helvetica(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.render.pdf_layout.FONT_DIRS", ())
+    registration = factories.registration(given_name="Zoë", family_name="Smith")
+    zoe = ledger.service.register_student(registration, actor=ADVISER).student_id
+    text = pdf_text(rendered(ledger, zoe, "pdf"))
+    assert "Zoë Smith" in text
+    assert "Who has looked at my record" in text
