@@ -10,19 +10,11 @@ from datetime import date
 
 import pytest
 
-from projections.rules import State, get_ruleset
+from projections.rules import get_ruleset
 from tests.factories import entry as e
 from tests.factories import pupil
-from tests.unit.test_rules_gatsby_2014 import Case, check
+from tests.unit.rule_cases import AT_RISK, LMI, MET, NA, NOT_MET, ON_TRACK, Case, check
 
-MET, ON_TRACK, AT_RISK, NOT_MET, NA = (
-    State.MET,
-    State.ON_TRACK,
-    State.AT_RISK,
-    State.NOT_MET,
-    State.NOT_APPLICABLE,
-)
-LMI = "labour_market_information"
 UNREFLECTED = {"reflection_recorded": False}
 
 
